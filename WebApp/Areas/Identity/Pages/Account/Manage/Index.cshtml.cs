@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using WebApp.Data;
+
+namespace WebApp.Areas.Identity.Pages.Account.Manage;
+
+/// <summary>Identity UI's profile page, with the display name in place of the phone number.</summary>
+public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager) : PageModel
+{
+    public string Username { get; private set; } = "";
+
+    /// <summary>What others see when the display name is left empty.</summary>
+    public string DefaultDisplayName { get; private set; } = "";
+
+    [TempData]
+    public string? StatusMessage { get; set; }
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public sealed class InputModel
+    {
+        [Display(Name = "Display name")]
+        [StringLength(AppUser.DisplayNameMaxLength, ErrorMessage = "The display name can be at most {1} characters.")]
+        public string? DisplayName { get; set; }
+    }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        var user = await userManager.GetUserAsync(User);
+        if (user is null) return NotFound("Unable to load your account.");
+        Load(user);
+        Input.DisplayName = user.DisplayName;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var user = await userManager.GetUserAsync(User);
+        if (user is null) return NotFound("Unable to load your account.");
+        if (!ModelState.IsValid)
+        {
+            Load(user);
+            return Page();
+        }
+
+        var displayName = string.IsNullOrWhiteSpace(Input.DisplayName) ? null : Input.DisplayName.Trim();
+        if (displayName != user.DisplayName)
+        {
+            user.DisplayName = displayName;
+            var result = await userManager.UpdateAsync(user);
+            if (!result.Succeeded)
+            {
+                StatusMessage = "Error: your profile could not be saved.";
+                return RedirectToPage();
+            }
+        }
+
+        // The display name travels in the cookie: issue a fresh one.
+        await signInManager.RefreshSignInAsync(user);
+        StatusMessage = "Your profile has been updated";
+        return RedirectToPage();
+    }
+
+    private void Load(AppUser user)
+    {
+        Username = user.UserName ?? "";
+        DefaultDisplayName = AppUser.NameFor(null, user.Email);
+    }
+}

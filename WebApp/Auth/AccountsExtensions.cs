@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using WebApp.Data;
+
+namespace WebApp.Auth;
+
+public static class AccountsExtensions
+{
+    /// <summary>Identity with its default UI, cookie sign-in, lockout, and the socket-token issuer.</summary>
+    public static IServiceCollection AddAccounts(this IServiceCollection services)
+    {
+        services.AddDefaultIdentity<AppUser>(options =>
+            {
+                // There is no email sender: registering signs the person in at once.
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<AppDbContext>()
+            .AddSignInManager<LockoutSignInManager>()
+            .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Events.OnRedirectToLogin = context => RedirectOnlyNavigations(context, StatusCodes.Status401Unauthorized);
+            cookie.Events.OnRedirectToAccessDenied = context => RedirectOnlyNavigations(context, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddOptions<JwtOptions>()
+            .BindConfiguration(JwtOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<SocketTokens>();
+        return services;
+    }
+
+    /// <summary>
+    /// Page loads (GET) and browser form posts are sent to the login page; anything else (fetch, htmx,
+    /// scripts and other API clients) gets a bare status it can act on instead of a login page's HTML.
+    /// </summary>
+    private static Task RedirectOnlyNavigations(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        var request = context.Request;
+        var isNavigation = !request.Headers.ContainsKey("HX-Request")
+            && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
+                || request.Headers["Sec-Fetch-Mode"] == "navigate");
+        if (isNavigation)
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+        else
+        {
+            context.Response.StatusCode = status;
+        }
+        return Task.CompletedTask;
+    }
+}

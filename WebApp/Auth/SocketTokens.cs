@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace WebApp.Auth;
+
+/// <summary>Who a validated socket token speaks for, and until when.</summary>
+public sealed record SocketGrant(string UserId, string DisplayName, string Room, string TokenId, DateTime ExpiresAt);
+
+public readonly record struct SocketTokenCheck(SocketGrant? Grant, string? Failure)
+{
+    public bool IsValid => Grant is not null;
+}
+
+/// <summary>
+/// Mints and validates the short-lived, single-room JWTs that open chat sockets.
+/// The token format lives here and nowhere else.
+/// </summary>
+public sealed class SocketTokens
+{
+    /// <summary>The JWT <c>typ</c> header: no other JWT the site might issue passes as a socket token.</summary>
+    public const string TokenType = "chat-socket+jwt";
+    public const string RoomClaim = "room";
+
+    private readonly JwtOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly SigningCredentials _credentials;
+    private readonly TokenValidationParameters _validation;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
+
+    public SocketTokens(IOptions<JwtOptions> options, TimeProvider clock, ILogger<SocketTokens> logger)
+    {
+        _options = options.Value;
+        _clock = clock;
+
+        byte[] keyBytes;
+        if (string.IsNullOrEmpty(_options.SigningKey))
+        {
+            keyBytes = RandomNumberGenerator.GetBytes(32);
+            logger.LogWarning(
+                "Jwt:SigningKey is not set; using a random key for this process. Socket tokens will not survive a restart " +
+                "or work across instances. Set Jwt:SigningKey (32+ bytes) in production.");
+        }
+        else
+        {
+            keyBytes = Encoding.UTF8.GetBytes(_options.SigningKey);
+        }
+
+        var key = new SymmetricSecurityKey(keyBytes);
+        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Audience,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidTypes = [TokenType],
+            ClockSkew = _options.ClockSkew,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+        };
+    }
+
+    public (string Token, DateTime ExpiresAt) Issue(string userId, string displayName, string room)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        var expires = now + _options.SocketTokenLifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = TokenType,
+            Issuer = _options.Issuer,
+            Audience = _options.Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = expires,
+            SigningCredentials = _credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = userId,
+                [JwtRegisteredClaimNames.Name] = displayName,
+                [RoomClaim] = room,
+                [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+            },
+        });
+        return (token, expires);
+    }
+
+    /// <summary>Checks signature, algorithm, type, issuer, audience and lifetime; the reason on failure is safe to log.</summary>
+    public async Task<SocketTokenCheck> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid)
+        {
+            return new SocketTokenCheck(null, Describe(result.Exception));
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var sub) || string.IsNullOrEmpty(sub)
+            || !jwt.TryGetPayloadValue<string>(RoomClaim, out var room) || string.IsNullOrEmpty(room)
+            || !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) || string.IsNullOrEmpty(jti))
+        {
+            return new SocketTokenCheck(null, "token lacks sub, room or jti");
+        }
+        jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Name, out var name);
+        return new SocketTokenCheck(new SocketGrant(sub, name ?? "someone", room, jti, jwt.ValidTo), null);
+    }
+
+    private static string Describe(Exception? error) => error switch
+    {
+        SecurityTokenExpiredException => "token expired",
+        SecurityTokenNotYetValidException => "token not yet valid",
+        SecurityTokenInvalidIssuerException => "wrong issuer",
+        SecurityTokenInvalidAudienceException => "wrong audience",
+        SecurityTokenInvalidTypeException => "wrong token type",
+        SecurityTokenInvalidAlgorithmException => "algorithm not allowed",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "bad signature",
+        SecurityTokenNoExpirationException => "token has no expiry",
+        SecurityTokenMalformedException or ArgumentException => "malformed token",
+        null => "invalid token",
+        _ => "invalid token (" + error.GetType().Name + ")",
+    };
+}

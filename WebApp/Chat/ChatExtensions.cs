@@ -1,0 +1,23 @@
+namespace WebApp.Chat;
+
+public static class ChatExtensions
+{
+    public static IServiceCollection AddChat(this IServiceCollection services)
+    {
+        services.AddOptions<ChatOptions>()
+            .BindConfiguration(ChatOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<RoomConnectionRegistry>();
+        services.AddSingleton<MessageHtmlRenderer>();
+        services.AddSingleton<RoomMessagePublisher>();
+        services.AddSingleton<ChatSocketEndpoint>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/ws/rooms/{slug}", (HttpContext context, string slug, ChatSocketEndpoint socket) => socket.HandleAsync(context, slug));
+        return endpoints;
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+using WebApp.Data;
+
+namespace WebApp.Chat;
+
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    /// <summary>Origins besides the site's own that may open sockets (e.g. "https://chat.example.com").</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>Longest message text, in characters, after trimming.</summary>
+    [Range(1, ChatMessage.TextMaxLength)]
+    public int MaxMessageChars { get; set; } = ChatMessage.TextMaxLength;
+
+    /// <summary>Largest client message, in bytes, however it is split into frames; larger closes with 1009.</summary>
+    [Range(1024, 1024 * 1024)]
+    public int MaxFrameBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Frames a socket may have waiting to be sent; a client that falls further behind is closed.</summary>
+    [Range(1, 100_000)]
+    public int OutboundQueueCapacity { get; set; } = 512;
+
+    /// <summary>Messages rendered on the room page.</summary>
+    [Range(1, 500)]
+    public int HistorySize { get; set; } = 50;
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a ping may go unanswered before the socket is dropped.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a closing handshake or a stuck send may take before the socket is aborted.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

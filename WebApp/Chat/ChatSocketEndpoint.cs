@@ -1,0 +1,145 @@
+using System.Net.WebSockets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using WebApp.Auth;
+using WebApp.Data;
+
+namespace WebApp.Chat;
+
+/// <summary>
+/// <c>GET /ws/rooms/{slug}</c>: checks origin, token and room before the upgrade, answering anything wrong with an
+/// HTTP status and a logged reason (never the token), then runs the accepted socket until it closes.
+/// </summary>
+public sealed class ChatSocketEndpoint(
+    SocketTokens tokens,
+    IDbContextFactory<AppDbContext> dbFactory,
+    RoomConnectionRegistry registry,
+    RoomMessagePublisher publisher,
+    IOptions<ChatOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<ChatSocketEndpoint> logger)
+{
+    public const string SubProtocol = "chat.v1";
+    public const string BearerPrefix = "bearer.";
+    public const string QueryTokenName = "access_token";
+
+    private readonly ChatOptions _options = options.Value;
+
+    public async Task HandleAsync(HttpContext context, string slug)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status400BadRequest, "not a WebSocket request");
+            return;
+        }
+
+        if (!IsAllowedOrigin(context.Request))
+        {
+            await RejectAsync(context, slug, StatusCodes.Status403Forbidden, "origin not allowed");
+            return;
+        }
+
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var (token, tokenProblem) = FindToken(offered, context.Request.Query[QueryTokenName]);
+        if (tokenProblem is not null)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status400BadRequest, tokenProblem);
+            return;
+        }
+        if (token is null)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status401Unauthorized, "missing token");
+            return;
+        }
+
+        var check = await tokens.ValidateAsync(token);
+        if (check.Grant is not { } grant)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status401Unauthorized, check.Failure!);
+            return;
+        }
+
+        var roomId = await FindRoomIdAsync(slug, context.RequestAborted);
+        if (roomId is null)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status404NotFound, "unknown room");
+            return;
+        }
+        if (!string.Equals(grant.Room, slug, StringComparison.Ordinal))
+        {
+            await RejectAsync(context, slug, StatusCodes.Status403Forbidden, "token is for another room");
+            return;
+        }
+        await RunSocketAsync(context, grant, roomId.Value, offersChatProtocol: offered.Contains(SubProtocol));
+    }
+
+    private async Task<int?> FindRoomIdAsync(string slug, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Rooms.Where(r => r.Slug == slug).Select(r => (int?)r.Id).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task RunSocketAsync(HttpContext context, SocketGrant grant, int roomId, bool offersChatProtocol)
+    {
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            // Only ever chat.v1: answering with the offered bearer.<jwt> would echo the token back.
+            SubProtocol = offersChatProtocol ? SubProtocol : null,
+            DangerousEnableCompression = false,
+            KeepAliveInterval = _options.KeepAliveInterval,
+            KeepAliveTimeout = _options.KeepAliveTimeout,
+        });
+
+        var connection = new ChatConnection(socket, grant, roomId, _options, logger);
+        registry.Add(connection);
+        using var stopping = lifetime.ApplicationStopping.Register(
+            () => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
+        logger.LogInformation("Socket opened for user {UserId} in room {Room}", grant.UserId, grant.Room);
+        try
+        {
+            await connection.RunAsync(publisher.PublishAsync, context.RequestAborted);
+        }
+        finally
+        {
+            registry.Remove(connection);
+            logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);
+        }
+    }
+
+    /// <summary>
+    /// The token travels as the subprotocol <c>bearer.&lt;jwt&gt;</c> beside <c>chat.v1</c> (browsers), or as
+    /// <c>?access_token=</c> (clients that cannot set subprotocols). More than one way, or more than one token, is refused.
+    /// </summary>
+    private static (string? Token, string? Problem) FindToken(IList<string> offered, StringValues query)
+    {
+        var bearers = offered.Where(p => p.StartsWith(BearerPrefix, StringComparison.Ordinal)).ToList();
+        if (bearers.Count > 1) return (null, "more than one bearer subprotocol");
+        if (query.Count > 1) return (null, "more than one access_token parameter");
+        if (bearers.Count == 1 && query.Count == 1) return (null, "token in both subprotocol and query");
+        if (bearers.Count == 1)
+        {
+            if (!offered.Contains(SubProtocol)) return (null, $"bearer subprotocol offered without {SubProtocol}");
+            return (bearers[0][BearerPrefix.Length..], null);
+        }
+        return (query.Count == 1 && !string.IsNullOrEmpty(query[0]) ? query[0] : null, null);
+    }
+
+    /// <summary>Browsers always send Origin on WebSocket upgrades; other clients may leave it out.</summary>
+    private bool IsAllowedOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0) return true;
+        var own = $"{request.Scheme}://{request.Host.Value}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || _options.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private async Task RejectAsync(HttpContext context, string slug, int status, string reason)
+    {
+        logger.LogWarning("WebSocket upgrade to room {Room} rejected with {Status}: {Reason}", slug, status, reason);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(reason, context.RequestAborted);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace WebApp.Chat;
+
+/// <summary>
+/// What a client may send: <c>{"text": "..."}</c>. Anything else in the object (htmx adds "headers") is ignored,
+/// and so is any claim about who is speaking: identity comes from the token alone.
+/// </summary>
+public sealed class ClientFrame
+{
+    public string? Type { get; set; }
+    public string? Text { get; set; }
+
+    public static ClientFrame? Parse(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(utf8, ClientFrameJson.Default.ClientFrame);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ClientFrame))]
+internal sealed partial class ClientFrameJson : JsonSerializerContext;

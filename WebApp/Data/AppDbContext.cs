@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace WebApp.Data;
+
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+{
+    public DbSet<Room> Rooms => Set<Room>();
+    public DbSet<ChatMessage> Messages => Set<ChatMessage>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<AppUser>().Property(u => u.DisplayName).HasMaxLength(AppUser.DisplayNameMaxLength);
+
+        builder.Entity<Room>(room =>
+        {
+            room.Property(r => r.Slug).HasMaxLength(Room.SlugMaxLength);
+            room.Property(r => r.Name).HasMaxLength(Room.NameMaxLength);
+            room.HasIndex(r => r.Slug).IsUnique();
+            room.HasMany(r => r.Messages).WithOne(m => m.Room).HasForeignKey(m => m.RoomId);
+        });
+
+        builder.Entity<ChatMessage>(message =>
+        {
+            message.Property(m => m.Text).HasMaxLength(ChatMessage.TextMaxLength);
+            message.Property(m => m.AuthorName).HasMaxLength(AppUser.DisplayNameMaxLength);
+            message.HasIndex(m => new { m.RoomId, m.Seq }).IsUnique();
+        });
+    }
+}

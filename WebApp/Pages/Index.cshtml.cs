@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using WebApp.Data;
+
+namespace WebApp.Pages;
+
+public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
+{
+    public sealed record RoomSummary(string Slug, string Name, int MessageCount, DateTime? LastActivity);
+
+    public sealed class CreateRoomInput
+    {
+        public string? Name { get; set; }
+    }
+
+    public IReadOnlyList<RoomSummary> Rooms { get; private set; } = [];
+
+    [BindProperty]
+    public CreateRoomInput Input { get; set; } = new();
+
+    public async Task OnGetAsync() => Rooms = await LoadRoomsAsync();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (User.Identity?.IsAuthenticated != true) return Challenge();
+
+        var name = Input.Name?.Trim() ?? "";
+        if (name.Length == 0)
+        {
+            ModelState.AddModelError("Input.Name", "Give the room a name.");
+        }
+        else if (name.Length > Room.NameMaxLength)
+        {
+            ModelState.AddModelError("Input.Name", $"Room names can be at most {Room.NameMaxLength} characters ({name.Length} given).");
+        }
+        if (!ModelState.IsValid) return await InvalidAsync();
+
+        var room = new Room
+        {
+            Name = name,
+            Slug = await FreeSlugAsync(Room.SlugFrom(name)),
+            CreatedById = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Rooms.Add(room);
+        try
+        {
+            await db.SaveChangesAsync();
+        }
+        catch (DbUpdateException)
+        {
+            // Someone took the same slug a moment ago: ask for another try rather than guessing.
+            ModelState.AddModelError("Input.Name", "A room with a similar name was just created; please try again.");
+            return await InvalidAsync();
+        }
+
+        var roomUrl = Url.Page("/Rooms/Room", new { slug = room.Slug })!;
+        if (IsHtmx)
+        {
+            Response.Headers["HX-Redirect"] = roomUrl;
+            return new NoContentResult();
+        }
+        return LocalRedirect(roomUrl);
+    }
+
+    private bool IsHtmx => Request.Headers.ContainsKey("HX-Request");
+
+    /// <summary>htmx gets just the form back, with its errors; without JavaScript the whole page is shown again.</summary>
+    private async Task<IActionResult> InvalidAsync()
+    {
+        Response.Headers.Vary = "HX-Request";
+        if (IsHtmx)
+        {
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Partial("_CreateRoomForm", this);
+        }
+        Rooms = await LoadRoomsAsync();
+        return Page();
+    }
+
+    private Task<List<RoomSummary>> LoadRoomsAsync() =>
+        db.Rooms.AsNoTracking()
+            .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
+            .Select(r => new RoomSummary(r.Slug, r.Name, r.Messages.Count, r.LastMessageAt))
+            .ToListAsync();
+
+    private async Task<string> FreeSlugAsync(string baseSlug)
+    {
+        var taken = (await db.Rooms
+            .Where(r => r.Slug == baseSlug || r.Slug.StartsWith(baseSlug + "-"))
+            .Select(r => r.Slug)
+            .ToListAsync()).ToHashSet();
+        if (!taken.Contains(baseSlug)) return baseSlug;
+        for (var n = 2; ; n++)
+        {
+            var candidate = $"{baseSlug}-{n}";
+            if (!taken.Contains(candidate)) return candidate;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Microsoft.EntityFrameworkCore;
+using WebApp.Auth;
+using WebApp.Chat;
+using WebApp.Data;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Data: EF Core on SQLite (Data Source=app.db unless configured). Sockets outlive requests, hence the factory.
+builder.Services.AddDbContextFactory<AppDbContext>(options =>
+    options.UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db"));
+builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+
+// Accounts: Identity UI with cookie sign-in and lockout, plus the socket-token issuer.
+builder.Services.AddAccounts();
+
+// Chat: the socket endpoint, the per-room connection registry and the message publisher.
+builder.Services.AddChat();
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddRazorPages();
+
+var app = builder.Build();
+
+// The database is created and migrated on start, so a fresh clone needs no `dotnet ef` step.
+await app.Services.MigrateDatabaseAsync();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/Error");
+    app.UseHsts();
+}
+app.UseStatusCodePagesWithReExecute("/Status", "?code={0}");
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseWebSockets();
+
+app.MapStaticAssets();
+app.MapRazorPages().WithStaticAssets();
+app.MapChat();
+
+app.Run();
