@@ -1,0 +1,135 @@
+using System.Net.WebSockets;
+using Microsoft.EntityFrameworkCore;
+using WebApp.Tests.Infrastructure;
+
+namespace WebApp.Tests.Chat;
+
+[Collection(ChatServerCollection.Name)]
+public sealed class MessageBroadcastTests(ChatServer server)
+{
+    [Fact]
+    public async Task Message_is_persisted_and_reaches_every_socket_in_the_room_but_no_other_room()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        await alice.RegisterAsync(SiteClient.NewEmail("alice"));
+        await bob.RegisterAsync(SiteClient.NewEmail("bob"));
+        var lobby = await alice.CreateRoomAsync("Lobby");
+        var elsewhere = await bob.CreateRoomAsync("Elsewhere");
+
+        using var aliceSocket = await alice.ConnectAsync(lobby);
+        using var bobSocket = await bob.ConnectAsync(lobby);
+        using var bystander = await bob.ConnectAsync(elsewhere);
+
+        await aliceSocket.SendMessageAsync("  Hello <b>Bob</b> & co  ");
+        var toAlice = await aliceSocket.ReceiveTextAsync();
+        var toBob = await bobSocket.ReceiveTextAsync();
+
+        var stored = await server.QueryAsync(db => db.Messages.AsNoTracking().SingleAsync(m => m.Room!.Slug == lobby));
+        Assert.Equal("Hello <b>Bob</b> & co", stored.Text);
+        Assert.Equal(1, stored.Seq);
+        Assert.Equal(toAlice, toBob);
+        Assert.Contains($"id=\"m-{stored.Id}\"", toBob);
+        Assert.Contains("Hello &lt;b&gt;Bob&lt;/b&gt; &amp; co", toBob);
+        Assert.Contains(stored.AuthorName, toBob);
+        Assert.Contains("<time datetime=\"", toBob);
+
+        // The other room's socket gets its own room's message first: nothing from the lobby leaked to it.
+        await bystander.SendMessageAsync("only here");
+        Assert.Contains("only here", await bystander.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task Socket_fragment_is_the_same_markup_as_the_pages_history()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Same markup");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendMessageAsync("rendered once");
+        var fragment = (await socket.ReceiveTextAsync()).Trim();
+        var page = await alice.Http.GetStringAsync($"/rooms/{slug}");
+
+        Assert.Contains(fragment, page);
+    }
+
+    [Fact]
+    public async Task Identity_comes_from_the_token_not_the_frame()
+    {
+        using var alice = server.NewVisitor();
+        var email = await alice.RegisterAsync(SiteClient.NewEmail("alice"));
+        var slug = await alice.CreateRoomAsync("Impersonation");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendTextAsync("""{"text": "hi", "author": "mallory", "sender": "mallory", "room": "elsewhere"}""");
+        var fragment = await socket.ReceiveTextAsync();
+
+        Assert.Contains(email.Split('@')[0], fragment);
+        Assert.DoesNotContain("mallory", fragment);
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("""{"text": "   "}""")]
+    [InlineData("""{"type": "shout", "text": "hi"}""")]
+    public async Task Bad_frames_get_an_error_fragment_and_nothing_is_stored(string frame)
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Bad frames");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendTextAsync(frame);
+        var answer = await socket.ReceiveTextAsync();
+
+        Assert.Contains("id=\"chat-error\"", answer);
+        Assert.Equal(0, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Fact]
+    public async Task Over_long_text_gets_an_error_fragment()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Long text");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendMessageAsync(new string('x', 2001));
+
+        Assert.Contains("at most 2000 characters", await socket.ReceiveTextAsync());
+        await socket.SendMessageAsync(new string('y', 2000));
+        Assert.Contains(new string('y', 2000), await socket.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task Binary_frame_closes_with_1003()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Binary");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, SiteClient.TimeoutToken());
+
+        Assert.Equal(WebSocketCloseStatus.InvalidMessageType, (await socket.ReceiveAsync()).Close);
+    }
+
+    [Fact]
+    public async Task Message_over_the_frame_limit_closes_with_1009_even_when_split_into_frames()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Too big");
+        using var socket = await alice.ConnectAsync(slug);
+
+        var chunk = new byte[8 * 1024];
+        Array.Fill(chunk, (byte)'a');
+        await socket.SendAsync(chunk, WebSocketMessageType.Text, false, SiteClient.TimeoutToken());
+        await socket.SendAsync(chunk, WebSocketMessageType.Text, false, SiteClient.TimeoutToken());
+        await socket.SendAsync(chunk, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
+
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await socket.ReceiveAsync()).Close);
+    }
+}

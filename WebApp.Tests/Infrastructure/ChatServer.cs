@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WebApp.Data;
+
+namespace WebApp.Tests.Infrastructure;
+
+/// <summary>
+/// The real site on Kestrel at a loopback port, with its own SQLite file and a known signing key,
+/// shared by every test in the collection.
+/// </summary>
+public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
+    public const string Issuer = "webapp-tests";
+    public const string Audience = "webapp-tests-socket";
+    public const string AllowedForeignOrigin = "http://partner.test:8080";
+
+    private readonly string _databaseDirectory = Directory.CreateTempSubdirectory("chat-tests-").FullName;
+
+    public CapturedLogs Logs { get; } = new();
+    public Uri BaseAddress { get; private set; } = null!;
+    public Uri SocketBaseAddress => new($"ws://{BaseAddress.Authority}/");
+
+    public string DatabasePath => Path.Combine(_databaseDirectory, "chat.db");
+
+    public ChatServer() => UseKestrel(0);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Default", $"Data Source={DatabasePath}");
+        builder.UseSetting("Jwt:SigningKey", SigningKey);
+        builder.UseSetting("Jwt:Issuer", Issuer);
+        builder.UseSetting("Jwt:Audience", Audience);
+        builder.UseSetting("Chat:AllowedOrigins:0", AllowedForeignOrigin);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+    }
+
+    public Task InitializeAsync()
+    {
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        return Task.CompletedTask;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        try { Directory.Delete(_databaseDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    public async Task<T> QueryAsync<T>(Func<AppDbContext, Task<T>> query)
+    {
+        var factory = Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await query(db);
+    }
+
+    /// <summary>A client of the site's pages with its own cookie jar, like one browser.</summary>
+    public SiteClient NewVisitor() => new(BaseAddress);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ChatServerCollection : ICollectionFixture<ChatServer>
+{
+    public const string Name = "chat server";
+}

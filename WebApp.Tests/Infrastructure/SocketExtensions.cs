@@ -1,0 +1,35 @@
+using System.Net.WebSockets;
+using System.Text;
+
+namespace WebApp.Tests.Infrastructure;
+
+public static class SocketExtensions
+{
+    public static Task SendTextAsync(this WebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
+
+    public static Task SendMessageAsync(this WebSocket socket, string text) =>
+        socket.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(new { text }));
+
+    /// <summary>The next whole message, or the close status when the server closes instead.</summary>
+    public static async Task<(string? Text, WebSocketCloseStatus? Close)> ReceiveAsync(this WebSocket socket, int timeoutSeconds = 10)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        var timeout = SiteClient.TimeoutToken(timeoutSeconds);
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, timeout);
+            if (result.MessageType == WebSocketMessageType.Close) return (null, result.CloseStatus);
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage) return (Encoding.UTF8.GetString(message.ToArray()), null);
+        }
+    }
+
+    public static async Task<string> ReceiveTextAsync(this WebSocket socket)
+    {
+        var (text, close) = await socket.ReceiveAsync();
+        Assert.True(text is not null, $"expected a message, but the server closed with {close}");
+        return text!;
+    }
+}
