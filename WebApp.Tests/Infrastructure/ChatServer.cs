@@ -67,7 +67,7 @@ public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ChatServerCollection : ICollectionFixture<ChatServer>
+public sealed class ChatServerCollection : ICollectionFixture<ChatServer>, ICollectionFixture<ChromiumBrowser>
 {
     public const string Name = "chat server";
 }

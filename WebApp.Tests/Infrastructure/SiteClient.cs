@@ -92,9 +92,10 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
         return AntiforgeryAttribute().Match(page).Groups[1].Value;
     }
 
-    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields)
+    /// <summary>Posts a form with the antiforgery token from the page that shows it (or from <paramref name="formPage"/>).</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields, string? formPage = null)
     {
-        var form = await _http.GetStringAsync(path);
+        var form = await _http.GetStringAsync(formPage ?? path);
         fields["__RequestVerificationToken"] = HiddenAntiforgeryField().Match(form).Groups[1].Value;
         return await _http.PostAsync(path, new FormUrlEncodedContent(fields));
     }

@@ -1,0 +1,27 @@
+using Microsoft.Playwright;
+
+namespace WebApp.Tests.Browser.PageObjects;
+
+/// <summary>The room list at "/" with its create-room form.</summary>
+public sealed class HomePage(IPage page)
+{
+    public ILocator NameError => page.Locator("#room-name-error");
+    public ILocator RoomLinks => page.Locator("#room-list .room-link");
+
+    public async Task OpenAsync() => await page.GotoAsync("/");
+
+    public async Task SubmitRoomAsync(string name)
+    {
+        await page.FillAsync("#room-name", name);
+        await page.ClickAsync("#create-room");
+    }
+
+    /// <summary>Creates a room and lands on its page; returns the slug.</summary>
+    public async Task<string> CreateRoomAsync(string name)
+    {
+        await OpenAsync();
+        await SubmitRoomAsync(name);
+        await page.WaitForURLAsync("**/rooms/*");
+        return new Uri(page.Url).Segments[^1];
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Playwright;
+
+namespace WebApp.Tests.Infrastructure;
+
+/// <summary>
+/// One headless Debian Chromium for the whole run, driven by Playwright. Playwright's own browser download cannot
+/// work here, so the system browser is required: a missing one fails the run rather than skipping tests.
+/// </summary>
+public sealed class ChromiumBrowser : IAsyncLifetime
+{
+    private static readonly string[] UsualPaths = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+
+    private IPlaywright _playwright = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ExecutablePath =>
+        Environment.GetEnvironmentVariable("PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH") is { Length: > 0 } configured
+            ? configured
+            : UsualPaths.FirstOrDefault(File.Exists)
+              ?? throw new InvalidOperationException(
+                  "No Chromium found. Install Debian's chromium (apt-get install -y chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH.");
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    /// <summary>A fresh browser profile (its own cookies), like a second person on another machine.</summary>
+    public async Task<IPage> NewPersonAsync(Uri baseAddress, bool javaScriptEnabled = true)
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScriptEnabled });
+        context.SetDefaultTimeout(10_000);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Runs a browser test and keeps a screenshot of every open page when it fails.</summary>
+    public static async Task WithScreenshotsOnFailureAsync(string testName, Func<List<IPage>, Task> test)
+    {
+        var pages = new List<IPage>();
+        try
+        {
+            await test(pages);
+        }
+        catch
+        {
+            var directory = Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(directory);
+            for (var i = 0; i < pages.Count; i++)
+            {
+                try { await pages[i].ScreenshotAsync(new() { Path = Path.Combine(directory, $"{testName}-{i}.png"), FullPage = true }); }
+                catch (PlaywrightException) { }
+            }
+            throw;
+        }
+        finally
+        {
+            foreach (var page in pages) await page.Context.CloseAsync();
+        }
+    }
+}
