@@ -14,22 +14,43 @@ public sealed class ChromiumBrowser : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public static string ExecutablePath =>
+    private static string? FindExecutable() =>
         Environment.GetEnvironmentVariable("PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH") is { Length: > 0 } configured
             ? configured
-            : UsualPaths.FirstOrDefault(File.Exists)
-              ?? throw new InvalidOperationException(
-                  "No Chromium found. Install Debian's chromium (apt-get install -y chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH.");
+            : UsualPaths.FirstOrDefault(File.Exists);
 
     public async Task InitializeAsync()
     {
+        var executable = FindExecutable() ?? await InstallDebianChromiumAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
-            ExecutablePath = ExecutablePath,
+            ExecutablePath = executable,
             Headless = true,
             Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-gpu"],
         });
+    }
+
+    /// <summary>
+    /// On a fresh Debian machine (where tests run as root) the test command installs the browser it needs,
+    /// so `dotnet test WebApp.sln` alone is enough.
+    /// </summary>
+    private static async Task<string> InstallDebianChromiumAsync()
+    {
+        const string help = "No Chromium found. Install Debian's chromium (apt-get install -y chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH.";
+        if (!File.Exists("/usr/bin/apt-get") || Environment.UserName != "root") throw new InvalidOperationException(help);
+
+        foreach (var arguments in new[] { "update -qq", "install -y -qq chromium" })
+        {
+            var startInfo = new System.Diagnostics.ProcessStartInfo("apt-get", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+            startInfo.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+            using var process = System.Diagnostics.Process.Start(startInfo)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"{help}\napt-get {arguments} failed: {errors}{await output}");
+        }
+        return FindExecutable() ?? throw new InvalidOperationException(help);
     }
 
     public async Task DisposeAsync()
