@@ -1,5 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebApp.Chat;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.Chat;
@@ -131,5 +133,64 @@ public sealed class MessageBroadcastTests(ChatServer server)
         await socket.SendAsync(chunk, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
 
         Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await socket.ReceiveAsync()).Close);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_closes_with_1007()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Bad bytes");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendAsync(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}' }, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
+
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, (await socket.ReceiveAsync()).Close);
+        Assert.Equal(0, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_closed_and_never_delays_the_room()
+    {
+        using var alice = server.NewVisitor();
+        using var sleepy = server.NewVisitor();
+        await alice.RegisterAsync();
+        await sleepy.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Stalled reader");
+        using var stalled = await sleepy.ConnectAsync(slug); // never reads until the end
+        using var active = await alice.ConnectAsync(slug);
+        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+        var text = new string('z', 1990);
+
+        // Keep talking until the server gives up on the stalled socket (its queue and the TCP buffers fill first).
+        var sent = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (registry.All.Count(c => c.Grant.Room == slug) == 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the stalled socket was still open after {sent} messages");
+            await active.SendMessageAsync($"{sent} {text}");
+            Assert.Contains($"data-seq=\"{sent + 1}\"", await active.ReceiveTextAsync());
+            sent++;
+        }
+
+        Assert.True(sent > 64);
+        Assert.Equal(sent, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+        Assert.Equal(WebSocketState.Open, active.State);
+    }
+
+    [Fact]
+    public async Task Display_name_set_on_the_account_page_signs_new_messages()
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Renamed");
+
+        var saved = await alice.PostFormAsync("/Identity/Account/Manage", new() { ["Input.DisplayName"] = "  Captain Alice " });
+        using var socket = await alice.ConnectAsync(slug);
+        await socket.SendMessageAsync("ahoy");
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Contains("<span class=\"message-author\">Captain Alice</span>", await socket.ReceiveTextAsync());
+        Assert.Contains("Captain Alice", await alice.Http.GetStringAsync("/"));
     }
 }

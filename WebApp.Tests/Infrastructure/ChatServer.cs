@@ -38,6 +38,9 @@ public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Jwt:Issuer", Issuer);
         builder.UseSetting("Jwt:Audience", Audience);
         builder.UseSetting("Chat:AllowedOrigins:0", AllowedForeignOrigin);
+        // Small enough that a stalled client overflows its queue quickly in the slow-client test.
+        builder.UseSetting("Chat:OutboundQueueCapacity", "64");
+        builder.UseSetting("Chat:CloseTimeout", "00:00:01");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
