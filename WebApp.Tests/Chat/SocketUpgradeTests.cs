@@ -95,7 +95,7 @@ public sealed class SocketUpgradeTests(ChatServer server) : IAsyncLifetime
     [Fact]
     public async Task Unknown_room_is_refused_with_404()
     {
-        var token = ForgedTokens.Create("no-such-room");
+        var token = (await _alice.SocketTokenAsync(_slug)).Token;
 
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync("no-such-room", token));
         AssertLoggedWithoutToken("unknown room", token);

@@ -11,9 +11,10 @@ namespace WebApp.Tests.Infrastructure;
 
 /// <summary>
 /// The real site on Kestrel at a loopback port, with its own SQLite file and a known signing key,
-/// shared by every test in the collection.
+/// shared by every test in the collection. Its rate limit is generous so tests can send volume;
+/// <see cref="StrictChatServer"/> keeps the production limits.
 /// </summary>
-public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
+public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
     public const string Issuer = "webapp-tests";
@@ -38,11 +39,18 @@ public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Jwt:Issuer", Issuer);
         builder.UseSetting("Jwt:Audience", Audience);
         builder.UseSetting("Chat:AllowedOrigins:0", AllowedForeignOrigin);
-        // Small enough that a stalled client overflows its queue quickly in the slow-client test.
-        builder.UseSetting("Chat:OutboundQueueCapacity", "64");
-        builder.UseSetting("Chat:CloseTimeout", "00:00:01");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
+
+    protected virtual Dictionary<string, string> Settings => new()
+    {
+        // Small enough that a stalled client overflows its queue quickly in the slow-client test.
+        ["Chat:OutboundQueueCapacity"] = "64",
+        ["Chat:CloseTimeout"] = "00:00:01",
+        ["Chat:RateLimit:MessagesPerSecond"] = "10000",
+        ["Chat:RateLimit:Burst"] = "10000",
+    };
 
     public Task InitializeAsync()
     {
@@ -69,8 +77,33 @@ public sealed class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
     public SiteClient NewVisitor() => new(BaseAddress);
 }
 
+/// <summary>
+/// The site with production limits (10 messages/s, 20 sockets per user) and timings short enough to watch expire:
+/// 3-second tokens, 1-second keep-alive pings, a 2-second handshake timeout.
+/// </summary>
+public sealed class StrictChatServer : ChatServer
+{
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(3);
+
+    protected override Dictionary<string, string> Settings => new()
+    {
+        ["Jwt:SocketTokenLifetime"] = TokenLifetime.ToString(),
+        ["Jwt:ClockSkew"] = "00:00:00",
+        ["Chat:KeepAliveInterval"] = "00:00:01",
+        ["Chat:KeepAliveTimeout"] = "00:00:01",
+        ["Chat:HandshakeTimeout"] = "00:00:02",
+        ["Chat:CloseTimeout"] = "00:00:01",
+    };
+}
+
 [CollectionDefinition(Name)]
 public sealed class ChatServerCollection : ICollectionFixture<ChatServer>, ICollectionFixture<ChromiumBrowser>
 {
     public const string Name = "chat server";
+}
+
+[CollectionDefinition(Name)]
+public sealed class StrictChatServerCollection : ICollectionFixture<StrictChatServer>, ICollectionFixture<ChromiumBrowser>
+{
+    public const string Name = "strict chat server";
 }

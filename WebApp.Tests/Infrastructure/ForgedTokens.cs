@@ -15,7 +15,9 @@ public static class ForgedTokens
         string audience = ChatServer.Audience,
         DateTime? notBefore = null,
         DateTime? expires = null,
-        string type = "chat-socket+jwt")
+        string type = "chat-socket+jwt",
+        string? keyId = "chat-socket-hs256",
+        string stampHash = "not-the-real-stamp")
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
@@ -27,12 +29,14 @@ public static class ForgedTokens
             NotBefore = notBefore ?? now,
             Expires = expires ?? now.AddMinutes(1),
             SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)) { KeyId = keyId }, SecurityAlgorithms.HmacSha256),
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = userId,
                 ["name"] = "forger",
                 ["room"] = room,
+                ["sid"] = "forged-session",
+                ["sst"] = stampHash,
                 ["jti"] = Guid.NewGuid().ToString("N"),
             },
         });

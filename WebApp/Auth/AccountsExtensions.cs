@@ -20,8 +20,24 @@ public static class AccountsExtensions
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })
             .AddEntityFrameworkStores<AppDbContext>()
-            .AddSignInManager<LockoutSignInManager>()
+            .AddUserManager<AppUserManager>()
+            .AddSignInManager<AppSignInManager>()
             .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
+
+        services.Configure<SecurityStampValidatorOptions>(options =>
+        {
+            // Cookies of a user whose stamp changed ("sign out everywhere", password change) stop working within a minute;
+            // the socket-token handler checks the stamp on every request.
+            options.ValidationInterval = TimeSpan.FromMinutes(1);
+            options.OnRefreshingPrincipal = context =>
+            {
+                if (context.CurrentPrincipal?.FindFirst(AppSignInManager.SessionClaim) is { } session)
+                {
+                    context.NewPrincipal?.Identities.First().AddClaim(new System.Security.Claims.Claim(session.Type, session.Value));
+                }
+                return Task.CompletedTask;
+            };
+        });
 
         services.ConfigureApplicationCookie(cookie =>
         {
@@ -36,6 +52,8 @@ public static class AccountsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<SocketTokens>();
+        services.AddSingleton<UsedTokenIds>();
+        services.AddSingleton<UserSecurityStates>();
         return services;
     }
 

@@ -6,8 +6,9 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace WebApp.Auth;
 
-/// <summary>Who a validated socket token speaks for, and until when.</summary>
-public sealed record SocketGrant(string UserId, string DisplayName, string Room, string TokenId, DateTime ExpiresAt);
+/// <summary>Who a validated socket token speaks for, from which browser session, and until when.</summary>
+public sealed record SocketGrant(
+    string UserId, string DisplayName, string Room, string SessionId, string StampHash, string TokenId, DateTime ExpiresAt);
 
 public readonly record struct SocketTokenCheck(SocketGrant? Grant, string? Failure)
 {
@@ -23,6 +24,11 @@ public sealed class SocketTokens
     /// <summary>The JWT <c>typ</c> header: no other JWT the site might issue passes as a socket token.</summary>
     public const string TokenType = "chat-socket+jwt";
     public const string RoomClaim = "room";
+    public const string SessionClaim = "sid";
+    public const string StampClaim = "sst";
+
+    /// <summary>The only key id accepted: a token naming any other key is refused, not tried against ours.</summary>
+    public const string KeyId = "chat-socket-hs256";
 
     private readonly JwtOptions _options;
     private readonly TimeProvider _clock;
@@ -48,7 +54,7 @@ public sealed class SocketTokens
             keyBytes = Encoding.UTF8.GetBytes(_options.SigningKey);
         }
 
-        var key = new SymmetricSecurityKey(keyBytes);
+        var key = new SymmetricSecurityKey(keyBytes) { KeyId = KeyId };
         _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
         _validation = new TokenValidationParameters
         {
@@ -61,10 +67,11 @@ public sealed class SocketTokens
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
+            TryAllIssuerSigningKeys = false,
         };
     }
 
-    public (string Token, DateTime ExpiresAt) Issue(string userId, string displayName, string room)
+    public (string Token, DateTime ExpiresAt) Issue(string userId, string displayName, string room, string sessionId, string securityStamp)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
         var expires = now + _options.SocketTokenLifetime;
@@ -82,6 +89,8 @@ public sealed class SocketTokens
                 [JwtRegisteredClaimNames.Sub] = userId,
                 [JwtRegisteredClaimNames.Name] = displayName,
                 [RoomClaim] = room,
+                [SessionClaim] = sessionId,
+                [StampClaim] = StampHash(securityStamp),
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             },
         });
@@ -100,13 +109,22 @@ public sealed class SocketTokens
         var jwt = (JsonWebToken)result.SecurityToken;
         if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var sub) || string.IsNullOrEmpty(sub)
             || !jwt.TryGetPayloadValue<string>(RoomClaim, out var room) || string.IsNullOrEmpty(room)
+            || !jwt.TryGetPayloadValue<string>(StampClaim, out var stamp) || string.IsNullOrEmpty(stamp)
             || !jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Jti, out var jti) || string.IsNullOrEmpty(jti))
         {
-            return new SocketTokenCheck(null, "token lacks sub, room or jti");
+            return new SocketTokenCheck(null, "token lacks sub, room, sst or jti");
         }
         jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Name, out var name);
-        return new SocketTokenCheck(new SocketGrant(sub, name ?? "someone", room, jti, jwt.ValidTo), null);
+        jwt.TryGetPayloadValue<string>(SessionClaim, out var session);
+        return new SocketTokenCheck(new SocketGrant(sub, name ?? "someone", room, session ?? "", stamp, jti, jwt.ValidTo), null);
     }
+
+    /// <summary>
+    /// What a token carries instead of the Identity security stamp: enough to notice that the stamp changed,
+    /// useless for anything else.
+    /// </summary>
+    public static string StampHash(string? securityStamp) =>
+        Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(securityStamp ?? ""))[..16]);
 
     private static string Describe(Exception? error) => error switch
     {

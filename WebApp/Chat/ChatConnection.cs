@@ -8,45 +8,73 @@ using WebApp.Auth;
 namespace WebApp.Chat;
 
 /// <summary>
-/// One open chat socket: a receive loop that turns frames into messages, and a single writer loop that drains
-/// a bounded outbox, so a slow client only ever fills its own queue and never delays the room.
+/// One open chat socket: a receive loop that hands whole frames to <see cref="ChatFrameHandler"/>, a single writer
+/// loop that drains a bounded outbox (so a slow client only ever fills its own queue), and an authorization
+/// deadline that closes the socket with 4001 unless a refresh moves it.
 /// </summary>
-public sealed class ChatConnection
+public sealed class ChatConnection : IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ChatOptions _options;
+    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly Channel<ReadOnlyMemory<byte>> _outbox;
     private readonly CancellationTokenSource _abort = new();
+    private readonly ITimer _deadline;
+    private readonly LazyTokenBucket _messages;
+    private readonly LazyTokenBucket _strikes;
+    private SocketGrant _grant;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
 
-    public ChatConnection(WebSocket socket, SocketGrant grant, int roomId, ChatOptions options, ILogger logger)
+    public ChatConnection(WebSocket socket, SocketGrant grant, RoomInfo room, ChatOptions options, TimeProvider clock, ILogger logger)
     {
         _socket = socket;
+        _grant = grant;
         _options = options;
+        _clock = clock;
         _logger = logger;
-        Grant = grant;
-        RoomId = roomId;
+        RoomId = room.Id;
         _outbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full instead of silently dropping
         });
+        var now = clock.GetTimestamp();
+        _messages = new LazyTokenBucket(options.RateLimit.Burst, options.RateLimit.MessagesPerSecond, now);
+        _strikes = new LazyTokenBucket(options.RateLimit.RejectionsBeforeClose, 1, now);
+        _deadline = clock.CreateTimer(_ => Close(ChatCloseCodes.Unauthorized, "authorization expired"), null, TimeLeft(grant), Timeout.InfiniteTimeSpan);
     }
 
-    public SocketGrant Grant { get; }
+    /// <summary>The token this socket currently runs on; replaced by each accepted refresh.</summary>
+    public SocketGrant Grant => Volatile.Read(ref _grant);
+
     public int RoomId { get; }
+
+    public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
+
+    /// <summary>Moves the authorization deadline to the new token's expiry.</summary>
+    public void ExtendAuthorization(SocketGrant grant)
+    {
+        Volatile.Write(ref _grant, grant);
+        _deadline.Change(TimeLeft(grant), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Takes one message from the rate budget; false means "too fast, reject this one".</summary>
+    public bool TryTakeMessageToken() => _messages.TryTake(_clock.GetTimestamp(), _clock);
+
+    /// <summary>Records a rejected message; false once the client has been rejected too often to be anything but a flood.</summary>
+    public bool TryTakeStrike() => _strikes.TryTake(_clock.GetTimestamp(), _clock);
 
     /// <summary>Queues a frame without waiting; a client whose queue is full is closed rather than waited for.</summary>
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
         if (_outbox.Writer.TryWrite(frame)) return true;
-        if (Volatile.Read(ref _closeRequested) == 0)
+        if (!IsClosing)
         {
             _logger.LogWarning("Closing socket of user {UserId} in room {Room}: outbound queue full", Grant.UserId, Grant.Room);
-            Close((WebSocketCloseStatus)1013, "too slow: messages backed up");
+            Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
         }
         return false;
     }
@@ -58,20 +86,27 @@ public sealed class ChatConnection
         _closeStatus = status;
         _closeReason = reason;
         _outbox.Writer.TryComplete();
-        _abort.CancelAfter(_options.CloseTimeout);
+        try
+        {
+            _abort.CancelAfter(_options.CloseTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection already finished.
+        }
     }
 
     public void SendError(string message) =>
         TrySend(Encoding.UTF8.GetBytes(
             $"<div id=\"chat-error\" class=\"chat-error\" role=\"alert\" hx-swap-oob=\"true\">{HtmlEncoder.Default.Encode(message)}</div>"));
 
-    public async Task RunAsync(Func<ChatConnection, string, Task> onMessage, CancellationToken aborted)
+    public async Task RunAsync(ChatFrameHandler handler, CancellationToken aborted)
     {
         using var link = aborted.Register(() => _abort.Cancel());
         var writer = WriteLoopAsync();
         try
         {
-            await ReceiveLoopAsync(onMessage);
+            await ReceiveLoopAsync(handler);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
@@ -81,16 +116,15 @@ public sealed class ChatConnection
         {
             Close(WebSocketCloseStatus.NormalClosure, "");
             await writer;
-            _abort.Dispose();
         }
     }
 
-    private async Task ReceiveLoopAsync(Func<ChatConnection, string, Task> onMessage)
+    private async Task ReceiveLoopAsync(ChatFrameHandler handler)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
         try
         {
-            while (Volatile.Read(ref _closeRequested) == 0)
+            while (!IsClosing)
             {
                 var length = 0;
                 ValueWebSocketReceiveResult result;
@@ -119,23 +153,7 @@ public sealed class ChatConnection
                     SendError("That message could not be read (expected JSON like {\"text\": \"hello\"}).");
                     continue;
                 }
-                if (frame.Type is not (null or "message"))
-                {
-                    SendError($"Unknown message type \"{frame.Type}\".");
-                    continue;
-                }
-                var text = frame.Text?.Trim() ?? "";
-                if (text.Length == 0)
-                {
-                    SendError("Write something first.");
-                    continue;
-                }
-                if (text.Length > _options.MaxMessageChars)
-                {
-                    SendError($"Messages can be at most {_options.MaxMessageChars} characters ({text.Length} sent).");
-                    continue;
-                }
-                await onMessage(this, text);
+                await handler.HandleAsync(this, frame, _abort.Token);
             }
         }
         finally
@@ -161,6 +179,38 @@ public sealed class ChatConnection
         {
             // The peer went away or stopped reading; the socket is aborted and the receive loop ends with it.
             _socket.Abort();
+        }
+    }
+
+    private TimeSpan TimeLeft(SocketGrant grant)
+    {
+        var left = grant.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    public void Dispose()
+    {
+        _deadline.Dispose();
+        _abort.Dispose();
+    }
+
+    /// <summary>
+    /// A token bucket refilled from timestamps when asked, rather than by a timer per bucket
+    /// (System.Threading.RateLimiting's auto-replenishing limiter), so thousands of idle sockets cost no CPU.
+    /// Only the socket's own receive loop touches it.
+    /// </summary>
+    private sealed class LazyTokenBucket(int capacity, double perSecond, long startTimestamp)
+    {
+        private double _tokens = capacity;
+        private long _lastTimestamp = startTimestamp;
+
+        public bool TryTake(long now, TimeProvider clock)
+        {
+            _tokens = Math.Min(capacity, _tokens + clock.GetElapsedTime(_lastTimestamp, now).TotalSeconds * perSecond);
+            _lastTimestamp = now;
+            if (_tokens < 1) return false;
+            _tokens--;
+            return true;
         }
     }
 }

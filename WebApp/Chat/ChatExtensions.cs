@@ -9,8 +9,12 @@ public static class ChatExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<RoomConnectionRegistry>();
+        services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<SocketAuthorizer>();
+        services.AddSingleton<SocketRevocation>();
         services.AddSingleton<MessageHtmlRenderer>();
         services.AddSingleton<RoomMessagePublisher>();
+        services.AddSingleton<ChatFrameHandler>();
         services.AddSingleton<ChatSocketEndpoint>();
         return services;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using WebApp.Data;
 
 namespace WebApp.Chat;
@@ -36,4 +37,28 @@ public sealed class ChatOptions
     /// <summary>How long a closing handshake or a stuck send may take before the socket is aborted.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open sockets one user may hold at once, across rooms and tabs; the next upgrade gets 429.</summary>
+    [Range(1, 10_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
+
+    /// <summary>How long a client may take to send its upgrade request's headers.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [ValidateObjectMembers]
+    public MessageRateLimit RateLimit { get; set; } = new();
+}
+
+public sealed class MessageRateLimit
+{
+    [Range(1, 10_000)]
+    public int MessagesPerSecond { get; set; } = 10;
+
+    [Range(1, 100_000)]
+    public int Burst { get; set; } = 20;
+
+    /// <summary>Rejected messages a socket may rack up (one is forgiven per second) before it is closed with 1008.</summary>
+    [Range(1, 100_000)]
+    public int RejectionsBeforeClose { get; set; } = 30;
 }

@@ -1,22 +1,21 @@
 using System.Net.WebSockets;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using WebApp.Auth;
-using WebApp.Data;
 
 namespace WebApp.Chat;
 
 /// <summary>
-/// <c>GET /ws/rooms/{slug}</c>: checks origin, token and room before the upgrade, answering anything wrong with an
-/// HTTP status and a logged reason (never the token), then runs the accepted socket until it closes.
+/// <c>GET /ws/rooms/{slug}</c>: checks origin, transport, token, user, room and the per-user socket cap before the
+/// upgrade, answering anything wrong with an HTTP status and a logged reason (never the token), then runs the
+/// accepted socket until it closes.
 /// </summary>
 public sealed class ChatSocketEndpoint(
-    SocketTokens tokens,
-    IDbContextFactory<AppDbContext> dbFactory,
+    SocketAuthorizer authorizer,
     RoomConnectionRegistry registry,
-    RoomMessagePublisher publisher,
+    ChatFrameHandler frames,
     IOptions<ChatOptions> options,
+    TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<ChatSocketEndpoint> logger)
 {
@@ -53,34 +52,29 @@ public sealed class ChatSocketEndpoint(
             return;
         }
 
-        var check = await tokens.ValidateAsync(token);
-        if (check.Grant is not { } grant)
+        var admission = await authorizer.AuthorizeAsync(token, slug, context.RequestAborted);
+        if (admission is not { Grant: { } grant, Room: { } room })
         {
-            await RejectAsync(context, slug, StatusCodes.Status401Unauthorized, check.Failure!);
+            await RejectAsync(context, slug, admission.Status, admission.Reason);
             return;
         }
 
-        var roomId = await FindRoomIdAsync(slug, context.RequestAborted);
-        if (roomId is null)
+        if (!registry.TryReserveSlot(grant.UserId, _options.MaxSocketsPerUser))
         {
-            await RejectAsync(context, slug, StatusCodes.Status404NotFound, "unknown room");
+            await RejectAsync(context, slug, StatusCodes.Status429TooManyRequests, $"user already has {_options.MaxSocketsPerUser} open sockets");
             return;
         }
-        if (!string.Equals(grant.Room, slug, StringComparison.Ordinal))
+        try
         {
-            await RejectAsync(context, slug, StatusCodes.Status403Forbidden, "token is for another room");
-            return;
+            await RunSocketAsync(context, grant, room, offersChatProtocol: offered.Contains(SubProtocol));
         }
-        await RunSocketAsync(context, grant, roomId.Value, offersChatProtocol: offered.Contains(SubProtocol));
+        finally
+        {
+            registry.ReleaseSlot(grant.UserId);
+        }
     }
 
-    private async Task<int?> FindRoomIdAsync(string slug, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Rooms.Where(r => r.Slug == slug).Select(r => (int?)r.Id).FirstOrDefaultAsync(cancellationToken);
-    }
-
-    private async Task RunSocketAsync(HttpContext context, SocketGrant grant, int roomId, bool offersChatProtocol)
+    private async Task RunSocketAsync(HttpContext context, SocketGrant grant, RoomInfo room, bool offersChatProtocol)
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -91,14 +85,14 @@ public sealed class ChatSocketEndpoint(
             KeepAliveTimeout = _options.KeepAliveTimeout,
         });
 
-        var connection = new ChatConnection(socket, grant, roomId, _options, logger);
+        using var connection = new ChatConnection(socket, grant, room, _options, clock, logger);
         registry.Add(connection);
         using var stopping = lifetime.ApplicationStopping.Register(
             () => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
         logger.LogInformation("Socket opened for user {UserId} in room {Room}", grant.UserId, grant.Room);
         try
         {
-            await connection.RunAsync(publisher.PublishAsync, context.RequestAborted);
+            await connection.RunAsync(frames, context.RequestAborted);
         }
         finally
         {

@@ -7,6 +7,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
 {
     public DbSet<Room> Rooms => Set<Room>();
     public DbSet<ChatMessage> Messages => Set<ChatMessage>();
+    public DbSet<RoomMember> RoomMembers => Set<RoomMember>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -20,6 +21,14 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             room.Property(r => r.Name).HasMaxLength(Room.NameMaxLength);
             room.HasIndex(r => r.Slug).IsUnique();
             room.HasMany(r => r.Messages).WithOne(m => m.Room).HasForeignKey(m => m.RoomId);
+            room.HasMany(r => r.Members).WithOne(m => m.Room).HasForeignKey(m => m.RoomId);
+        });
+
+        builder.Entity<RoomMember>(member =>
+        {
+            member.HasKey(m => new { m.RoomId, m.UserId });
+            member.HasIndex(m => m.UserId);
+            member.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<ChatMessage>(message =>

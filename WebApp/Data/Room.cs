@@ -14,11 +14,15 @@ public sealed class Room
     public required string CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>Private rooms are visible only to their owner and the members the owner adds.</summary>
+    public bool IsPrivate { get; set; }
+
     /// <summary>Sequence number of the newest message; grows by one per message, never reused.</summary>
     public long LastSeq { get; set; }
     public DateTime? LastMessageAt { get; set; }
 
     public List<ChatMessage> Messages { get; } = [];
+    public List<RoomMember> Members { get; } = [];
 
     /// <summary>
     /// A lowercase ASCII slug: accents folded, every other run of characters a single dash.

@@ -12,7 +12,8 @@ using WebApp.Data;
 namespace WebApp.Pages.Rooms;
 
 [Authorize]
-public sealed class RoomModel(AppDbContext db, UserManager<AppUser> users, SocketTokens tokens, IOptions<ChatOptions> chatOptions) : PageModel
+public sealed class RoomModel(
+    AppDbContext db, UserManager<AppUser> users, SignInManager<AppUser> signIn, SocketTokens tokens, IOptions<ChatOptions> chatOptions) : PageModel
 {
     public Room Room { get; private set; } = null!;
     public IReadOnlyList<ChatMessage> History { get; private set; } = [];
@@ -41,10 +42,13 @@ public sealed class RoomModel(AppDbContext db, UserManager<AppUser> users, Socke
     {
         if (!await db.Rooms.AnyAsync(r => r.Slug == slug)) return NotFound(new { error = "unknown room" });
 
-        var user = await users.GetUserAsync(User);
-        if (user is null) return Unauthorized();
+        // The cookie alone is not enough: its security stamp must still be current ("sign out everywhere",
+        // a password change) and the account not locked, or no new socket authorization is handed out.
+        var user = await signIn.ValidateSecurityStampAsync(User);
+        if (user is null || await users.IsLockedOutAsync(user)) return Unauthorized();
 
-        var (token, expiresAt) = tokens.Issue(user.Id, user.EffectiveDisplayName, slug);
+        var sessionId = User.FindFirstValue(AppSignInManager.SessionClaim) ?? "";
+        var (token, expiresAt) = tokens.Issue(user.Id, user.EffectiveDisplayName, slug, sessionId, user.SecurityStamp ?? "");
         Response.Headers.CacheControl = "no-store";
         return new JsonResult(new { token, expiresAt = expiresAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
     }

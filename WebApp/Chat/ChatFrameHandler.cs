@@ -1,0 +1,81 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+
+namespace WebApp.Chat;
+
+/// <summary>What each client frame means: a message to publish, or a fresh token that extends the socket's authorization.</summary>
+public sealed class ChatFrameHandler(
+    RoomMessagePublisher publisher,
+    SocketAuthorizer authorizer,
+    IOptions<ChatOptions> options,
+    ILogger<ChatFrameHandler> logger)
+{
+    private readonly ChatOptions _options = options.Value;
+
+    public Task HandleAsync(ChatConnection connection, ClientFrame frame, CancellationToken cancellationToken) => frame.Type switch
+    {
+        null or "message" => SendMessageAsync(connection, frame.Text),
+        "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
+        _ => Reject(connection, $"Unknown message type \"{frame.Type}\"."),
+    };
+
+    private Task SendMessageAsync(ChatConnection connection, string? rawText)
+    {
+        var text = rawText?.Trim() ?? "";
+        if (text.Length == 0) return Reject(connection, "Write something first.");
+        if (text.Length > _options.MaxMessageChars)
+        {
+            return Reject(connection, $"Messages can be at most {_options.MaxMessageChars} characters ({text.Length} sent).");
+        }
+        if (!connection.TryTakeMessageToken())
+        {
+            return Reject(connection, $"Slow down: at most {_options.RateLimit.MessagesPerSecond} messages a second.");
+        }
+        return publisher.PublishAsync(connection, text);
+    }
+
+    /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed.</summary>
+    private Task Reject(ChatConnection connection, string error)
+    {
+        if (connection.TryTakeStrike())
+        {
+            connection.SendError(error);
+        }
+        else
+        {
+            logger.LogWarning("Closing socket of user {UserId} in room {Room}: too many rejected messages", connection.Grant.UserId, connection.Grant.Room);
+            connection.Close(WebSocketCloseStatus.PolicyViolation, "too many rejected messages");
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A refresh token passes the same rules as an upgrade, and must be for the same user and room.</summary>
+    private async Task RefreshAsync(ChatConnection connection, string? token, CancellationToken cancellationToken)
+    {
+        var current = connection.Grant;
+        if (string.IsNullOrEmpty(token))
+        {
+            RefuseRefresh(connection, ChatCloseCodes.Unauthorized, "refresh without a token");
+            return;
+        }
+        var admission = await authorizer.AuthorizeAsync(token, current.Room, cancellationToken);
+        if (admission.Grant is not { } grant)
+        {
+            var code = admission.Status == StatusCodes.Status403Forbidden ? ChatCloseCodes.Forbidden : ChatCloseCodes.Unauthorized;
+            RefuseRefresh(connection, code, admission.Reason);
+            return;
+        }
+        if (grant.UserId != current.UserId)
+        {
+            RefuseRefresh(connection, ChatCloseCodes.Unauthorized, "refresh token is for another user");
+            return;
+        }
+        connection.ExtendAuthorization(grant);
+    }
+
+    private void RefuseRefresh(ChatConnection connection, WebSocketCloseStatus code, string reason)
+    {
+        logger.LogWarning("Refresh refused for user {UserId} in room {Room}: {Reason}", connection.Grant.UserId, connection.Grant.Room, reason);
+        connection.Close(code, "refresh refused: " + reason);
+    }
+}
