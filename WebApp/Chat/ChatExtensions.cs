@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
 namespace WebApp.Chat;
 
 public static class ChatExtensions
@@ -8,6 +11,9 @@ public static class ChatExtensions
             .BindConfiguration(ChatOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Upgrades (like any request) that never finish sending their headers are dropped.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ChatOptions>>((kestrel, chat) =>
+            kestrel.Limits.RequestHeadersTimeout = chat.Value.HandshakeTimeout);
         services.AddSingleton<RoomConnectionRegistry>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<SocketAuthorizer>();

@@ -7,11 +7,12 @@ namespace WebApp.Pages;
 
 public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
 {
-    public sealed record RoomSummary(string Slug, string Name, int MessageCount, DateTime? LastActivity);
+    public sealed record RoomSummary(string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
     public sealed class CreateRoomInput
     {
         public string? Name { get; set; }
+        public bool IsPrivate { get; set; }
     }
 
     public IReadOnlyList<RoomSummary> Rooms { get; private set; } = [];
@@ -40,6 +41,7 @@ public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
         {
             Name = name,
             Slug = await FreeSlugAsync(Room.SlugFrom(name)),
+            IsPrivate = Input.IsPrivate,
             CreatedById = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
@@ -79,11 +81,16 @@ public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
         return Page();
     }
 
-    private Task<List<RoomSummary>> LoadRoomsAsync() =>
-        db.Rooms.AsNoTracking()
+    /// <summary>Public rooms, and the private rooms this person owns or was added to.</summary>
+    private Task<List<RoomSummary>> LoadRoomsAsync()
+    {
+        var userId = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
+        return db.Rooms.AsNoTracking()
+            .Where(r => !r.IsPrivate || r.CreatedById == userId || r.Members.Any(m => m.UserId == userId))
             .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
-            .Select(r => new RoomSummary(r.Slug, r.Name, r.Messages.Count, r.LastMessageAt))
+            .Select(r => new RoomSummary(r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
             .ToListAsync();
+    }
 
     private async Task<string> FreeSlugAsync(string baseSlug)
     {

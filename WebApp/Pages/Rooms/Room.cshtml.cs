@@ -13,34 +13,54 @@ namespace WebApp.Pages.Rooms;
 
 [Authorize]
 public sealed class RoomModel(
-    AppDbContext db, UserManager<AppUser> users, SignInManager<AppUser> signIn, SocketTokens tokens, IOptions<ChatOptions> chatOptions) : PageModel
+    AppDbContext db,
+    UserManager<AppUser> users,
+    SignInManager<AppUser> signIn,
+    SocketTokens tokens,
+    RoomDirectory directory,
+    SocketRevocation revocation,
+    TimeProvider clock,
+    IOptions<ChatOptions> chatOptions) : PageModel
 {
+    public sealed record MemberView(string UserId, string DisplayName);
+
+    public sealed class InviteInput
+    {
+        public string? NameOrEmail { get; set; }
+    }
+
     public Room Room { get; private set; } = null!;
     public IReadOnlyList<ChatMessage> History { get; private set; } = [];
+    public IReadOnlyList<MemberView> Members { get; private set; } = [];
+    public string OwnerName { get; private set; } = "";
+    public bool IsOwner => Room.CreatedById == CurrentUserId;
+    public string CurrentUserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+
+    [BindProperty]
+    public InviteInput Invite { get; set; } = new();
 
     public async Task<IActionResult> OnGetAsync(string slug)
     {
-        var room = await db.Rooms.AsNoTracking().FirstOrDefaultAsync(r => r.Slug == slug);
-        if (room is null) return NotFound();
+        if (!await LoadRoomAsync(slug)) return NotFound();
 
-        Room = room;
         var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.RoomId == room.Id)
+            .Where(m => m.RoomId == Room.Id)
             .OrderByDescending(m => m.Seq)
             .Take(chatOptions.Value.HistorySize)
             .ToListAsync();
         newestFirst.Reverse();
         History = newestFirst;
+        if (Room.IsPrivate) await LoadMembersAsync();
         return Page();
     }
 
     /// <summary>
-    /// Mints a short-lived token for this room's socket. The page calls it before every connect, so the token
-    /// lives only in memory for a moment and never in storage.
+    /// Mints a short-lived token for this room's socket. The page calls it before every connect and refresh, so
+    /// the token lives only in memory for a moment and never in storage.
     /// </summary>
     public async Task<IActionResult> OnPostSocketTokenAsync(string slug)
     {
-        if (!await db.Rooms.AnyAsync(r => r.Slug == slug)) return NotFound(new { error = "unknown room" });
+        if (!await LoadRoomAsync(slug)) return NotFound(new { error = "unknown room" });
 
         // The cookie alone is not enough: its security stamp must still be current ("sign out everywhere",
         // a password change) and the account not locked, or no new socket authorization is handed out.
@@ -53,5 +73,101 @@ public sealed class RoomModel(
         return new JsonResult(new { token, expiresAt = expiresAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
     }
 
-    public string CurrentUserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
+    public async Task<IActionResult> OnPostInviteAsync(string slug)
+    {
+        if (!await LoadRoomAsync(slug)) return NotFound();
+        if (!Room.IsPrivate || !IsOwner) return Forbid();
+
+        var wanted = Invite.NameOrEmail?.Trim() ?? "";
+        var (invitee, problem) = await FindPersonAsync(wanted);
+        if (invitee is not null)
+        {
+            var alreadyIn = invitee.Id == Room.CreatedById
+                || await db.RoomMembers.AnyAsync(m => m.RoomId == Room.Id && m.UserId == invitee.Id);
+            if (alreadyIn)
+            {
+                problem = $"{invitee.EffectiveDisplayName} is already in this room.";
+            }
+            else
+            {
+                db.RoomMembers.Add(new RoomMember { RoomId = Room.Id, UserId = invitee.Id, AddedAt = clock.GetUtcNow().UtcDateTime });
+                await db.SaveChangesAsync();
+                directory.ForgetMembership(Room.Id, invitee.Id);
+                Invite = new();
+            }
+        }
+        if (problem is not null) ModelState.AddModelError("Invite.NameOrEmail", problem);
+        return await MembersPanelAsync();
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(string slug, string userId)
+    {
+        if (!await LoadRoomAsync(slug)) return NotFound();
+        if (!Room.IsPrivate || !IsOwner) return Forbid();
+
+        await db.RoomMembers.Where(m => m.RoomId == Room.Id && m.UserId == userId).ExecuteDeleteAsync();
+        directory.ForgetMembership(Room.Id, userId);
+        // Whatever tokens they still hold, their sockets in this room end now, with "do not retry".
+        revocation.CloseRoomMemberSockets(Room.Id, userId);
+        return await MembersPanelAsync();
+    }
+
+    /// <summary>Loads the room if it exists and this user may see it; a private room is "not found" to outsiders.</summary>
+    private async Task<bool> LoadRoomAsync(string slug)
+    {
+        var room = await db.Rooms.AsNoTracking().FirstOrDefaultAsync(r => r.Slug == slug);
+        if (room is null) return false;
+        if (room.IsPrivate && room.CreatedById != CurrentUserId
+            && !await db.RoomMembers.AnyAsync(m => m.RoomId == room.Id && m.UserId == CurrentUserId))
+        {
+            return false;
+        }
+        Room = room;
+        return true;
+    }
+
+    private async Task LoadMembersAsync()
+    {
+        var people = await db.RoomMembers.AsNoTracking()
+            .Where(m => m.RoomId == Room.Id)
+            .OrderBy(m => m.AddedAt)
+            .Select(m => new { m.UserId, m.User!.DisplayName, m.User.Email })
+            .ToListAsync();
+        Members = people.Select(p => new MemberView(p.UserId, AppUser.NameFor(p.DisplayName, p.Email))).ToList();
+        var owner = await db.Users.AsNoTracking().Where(u => u.Id == Room.CreatedById).Select(u => new { u.DisplayName, u.Email }).FirstAsync();
+        OwnerName = AppUser.NameFor(owner.DisplayName, owner.Email);
+    }
+
+    /// <summary>htmx swaps just the members panel; without JavaScript the room page is loaded again.</summary>
+    private async Task<IActionResult> MembersPanelAsync()
+    {
+        if (!Request.Headers.ContainsKey("HX-Request")) return ModelState.IsValid ? RedirectToPage(new { slug = Room.Slug }) : await OnGetAsync(Room.Slug);
+        await LoadMembersAsync();
+        Response.Headers.Vary = "HX-Request";
+        if (!ModelState.IsValid) Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        return Partial("_Members", this);
+    }
+
+    /// <summary>An exact email, or else a display name (set, or derived from the email) that names one person.</summary>
+    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string nameOrEmail)
+    {
+        if (nameOrEmail.Length == 0) return (null, "Enter a display name or an email.");
+        if (nameOrEmail.Contains('@'))
+        {
+            var byEmail = await users.FindByEmailAsync(nameOrEmail);
+            return byEmail is null ? (null, $"Nobody has the email {nameOrEmail}.") : (byEmail, null);
+        }
+
+        var upper = nameOrEmail.ToUpperInvariant();
+        var matches = await db.Users
+            .Where(u => u.DisplayName != null ? u.DisplayName.ToUpper() == upper : u.NormalizedEmail!.StartsWith(upper + "@"))
+            .Take(2)
+            .ToListAsync();
+        return matches.Count switch
+        {
+            0 => (null, $"Nobody is called {nameOrEmail}."),
+            1 => (matches[0], null),
+            _ => (null, $"More than one person is called {nameOrEmail}; use their email instead."),
+        };
+    }
 }

@@ -1,6 +1,7 @@
 // The room's live connection. hx-ws opens the socket and swaps in the message fragments; this file owns
-// what it cannot: a fresh single-use token before every connect (it lives only in this closure, never in
-// storage), reconnecting with backoff and jitter, the status badge, and the composer's keyboard behaviour.
+// what it cannot: a fresh single-use token before every connect and before the current one expires (tokens
+// live only in this closure, never in storage), reconnecting with backoff and jitter, the close codes
+// (4001: authorize again now; 4003: no access, stop), the status badge, and the composer's keyboard behaviour.
 (() => {
     const room = document.getElementById('room');
     if (!room) return;
@@ -14,11 +15,16 @@
     // Reconnects are ours, because each one needs a new token first.
     htmx.config.ws = { ...htmx.config.ws, reconnect: false, pauseOnBackground: false };
 
-    const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+    const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', denied: 'No access' };
+    const UNAUTHORIZED = 4001;
+    const FORBIDDEN = 4003;
     let state = 'offline';
     let nextToken = null;
+    let expiresAt = 0;
+    let socket = null;
     let attempt = 0;
     let retryTimer = null;
+    let refreshTimer = null;
 
     function setState(next) {
         state = next;
@@ -43,7 +49,29 @@
             return null;
         }
         if (!response.ok) throw new Error(`token request answered ${response.status}`);
-        return (await response.json()).token;
+        const body = await response.json();
+        expiresAt = Date.parse(body.expiresAt);
+        return body.token;
+    }
+
+    // Halfway through a token's life, send the socket a new one so it is never closed for expiry.
+    function scheduleRefresh() {
+        clearTimeout(refreshTimer);
+        refreshTimer = setTimeout(refresh, Math.max(250, (expiresAt - Date.now()) / 2));
+    }
+
+    async function refresh() {
+        let token;
+        try {
+            token = await fetchToken();
+        } catch {
+            refreshTimer = setTimeout(refresh, 1000);
+            return;
+        }
+        if (token && socket?.readyState === WebSocket.OPEN) {
+            socket.send(JSON.stringify({ type: 'refresh', token }));
+            scheduleRefresh();
+        }
     }
 
     async function connect() {
@@ -74,13 +102,29 @@
         event.detail.connection.config.protocols = ['chat.v1', 'bearer.' + nextToken];
         nextToken = null;
     });
-    socketHost.addEventListener('htmx:ws:after:connection', () => {
+    socketHost.addEventListener('htmx:ws:after:connection', (event) => {
+        socket = event.detail.connection.socket;
         attempt = 0;
         setState('live');
         showError('');
+        scheduleRefresh();
     });
     socketHost.addEventListener('htmx:ws:close', (event) => {
-        if (event.detail.reason === 'closed') scheduleReconnect();
+        if (event.detail.reason !== 'closed') return;
+        clearTimeout(refreshTimer);
+        socket = null;
+        if (event.detail.code === FORBIDDEN) {
+            setState('denied');
+            showError('You no longer have access to this room.');
+            form.querySelectorAll('textarea, button').forEach((control) => { control.disabled = true; });
+        } else if (event.detail.code === UNAUTHORIZED) {
+            // Authorization ended (expired, signed out elsewhere, password changed): ask again at once;
+            // if the session is gone, the token request answers 401 and we go to the login page.
+            attempt = 0;
+            connect();
+        } else {
+            scheduleReconnect();
+        }
     });
 
     // Composer: Enter sends, Shift+Enter is a new line, and Enter that confirms an IME composition never sends.

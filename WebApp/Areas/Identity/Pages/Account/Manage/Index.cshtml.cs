@@ -64,6 +64,19 @@ public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<A
         return RedirectToPage();
     }
 
+    /// <summary>
+    /// A new security stamp invalidates every cookie and socket token of this user: other browsers' sockets close
+    /// with 4001 at once, and their cookies stop working at the next stamp check.
+    /// </summary>
+    public async Task<IActionResult> OnPostSignOutEverywhereAsync()
+    {
+        var user = await userManager.GetUserAsync(User);
+        if (user is null) return NotFound("Unable to load your account.");
+        await userManager.UpdateSecurityStampAsync(user);
+        await signInManager.SignOutAsync();
+        return LocalRedirect("/Identity/Account/Login");
+    }
+
     private void Load(AppUser user)
     {
         Username = user.UserName ?? "";
