@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,10 +12,13 @@ builder.Services.AddDbContextFactory<AppDbContext>(options =>
 builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
 
 // Accounts: Identity UI with cookie sign-in and lockout, plus the socket-token issuer.
-builder.Services.AddAccounts();
+builder.Services.AddAccounts(builder.Environment);
 
 // Chat: the socket endpoint, the per-room connection registry and the message publisher.
 builder.Services.AddChat();
+
+// Request logs that never contain a socket token.
+builder.AddRequestLoggingWithoutTokens();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
@@ -29,6 +33,8 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Error");
     app.UseHsts();
 }
+app.UseHttpLogging();
+app.UseSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/Status", "?code={0}");
 app.UseRouting();
 app.UseAuthentication();

@@ -8,8 +8,16 @@ namespace WebApp.Auth;
 public static class AccountsExtensions
 {
     /// <summary>Identity with its default UI, cookie sign-in, lockout, and the socket-token issuer.</summary>
-    public static IServiceCollection AddAccounts(this IServiceCollection services)
+    public static IServiceCollection AddAccounts(this IServiceCollection services, IHostEnvironment environment)
     {
+        // Development runs on plain http://localhost; everywhere else cookies travel only over HTTPS.
+        var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.SecurePolicy = secure;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+        });
+
         services.AddDefaultIdentity<AppUser>(options =>
             {
                 // There is no email sender: registering signs the person in at once.
@@ -43,6 +51,7 @@ public static class AccountsExtensions
         {
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = secure;
             cookie.Events.OnRedirectToLogin = context => RedirectOnlyNavigations(context, StatusCodes.Status401Unauthorized);
             cookie.Events.OnRedirectToAccessDenied = context => RedirectOnlyNavigations(context, StatusCodes.Status403Forbidden);
         });
