@@ -16,7 +16,7 @@ namespace WebApp.Tests.Infrastructure;
 /// </summary>
 public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
+    public const string SigningKey = "test-signing-key-long-enough-for-hs256-and-for-an-hs512-forgery!";
     public const string Issuer = "webapp-tests";
     public const string Audience = "webapp-tests-socket";
     public const string AllowedForeignOrigin = "http://partner.test:8080";

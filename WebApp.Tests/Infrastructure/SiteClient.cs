@@ -47,14 +47,46 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
         });
 
     /// <summary>Creates a room through the home page's form and returns its slug.</summary>
-    public async Task<string> CreateRoomAsync(string name)
+    public async Task<string> CreateRoomAsync(string name, bool isPrivate = false)
     {
-        var response = await PostFormAsync("/", new() { ["Input.Name"] = name });
+        var fields = new Dictionary<string, string> { ["Input.Name"] = name };
+        if (isPrivate) fields["Input.IsPrivate"] = "true";
+        var response = await PostFormAsync("/", fields);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!.OriginalString;
         Assert.StartsWith("/rooms/", location);
         return location["/rooms/".Length..];
     }
+
+    public async Task<HttpResponseMessage> SignOutAsync() =>
+        await PostFormAsync("/Identity/Account/Logout", [], formPage: "/");
+
+    public async Task<HttpResponseMessage> SignOutEverywhereAsync() =>
+        await PostFormAsync("/Identity/Account/Manage?handler=SignOutEverywhere", [], formPage: "/Identity/Account/Manage");
+
+    public async Task<HttpResponseMessage> ChangePasswordAsync(string newPassword) =>
+        await PostFormAsync("/Identity/Account/Manage/ChangePassword", new()
+        {
+            ["Input.OldPassword"] = Password,
+            ["Input.NewPassword"] = newPassword,
+            ["Input.ConfirmPassword"] = newPassword,
+        });
+
+    public async Task<HttpResponseMessage> DeleteAccountAsync() =>
+        await PostFormAsync("/Identity/Account/Manage/DeletePersonalData", new() { ["Input.Password"] = Password });
+
+    public async Task<HttpResponseMessage> SetDisplayNameAsync(string displayName) =>
+        await PostFormAsync("/Identity/Account/Manage", new() { ["Input.DisplayName"] = displayName });
+
+    public async Task<HttpResponseMessage> InviteAsync(string slug, string nameOrEmail) =>
+        await PostFormAsync($"/rooms/{slug}?handler=Invite", new() { ["Invite.NameOrEmail"] = nameOrEmail }, formPage: $"/rooms/{slug}");
+
+    public async Task<HttpResponseMessage> RemoveMemberAsync(string slug, string userId) =>
+        await PostFormAsync($"/rooms/{slug}?handler=Remove&userId={userId}", [], formPage: $"/rooms/{slug}");
+
+    /// <summary>This person's user id, as the site put it in their socket token.</summary>
+    public async Task<string> UserIdAsync(string slug) =>
+        new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((await SocketTokenAsync(slug)).Token).Subject;
 
     public async Task<HttpResponseMessage> RequestSocketTokenAsync(string slug, bool withAntiforgery = true)
     {
@@ -73,14 +105,39 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
     }
 
     /// <summary>Opens a socket the browser's way: the token in a subprotocol beside chat.v1.</summary>
-    public async Task<ClientWebSocket> ConnectAsync(string slug)
+    public async Task<ClientWebSocket> ConnectAsync(string slug) => await ConnectWithTokenAsync(slug, (await SocketTokenAsync(slug)).Token);
+
+    public async Task<ClientWebSocket> ConnectWithTokenAsync(string slug, string token)
     {
-        var token = await SocketTokenAsync(slug);
         var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
         socket.Options.AddSubProtocol("chat.v1");
-        socket.Options.AddSubProtocol("bearer." + token.Token);
+        socket.Options.AddSubProtocol("bearer." + token);
         await socket.ConnectAsync(SocketUri(slug), TimeoutToken());
         return socket;
+    }
+
+    /// <summary>Attempts an upgrade and returns the HTTP status the server answered (101 when it accepted).</summary>
+    public async Task<HttpStatusCode> UpgradeStatusAsync(string slug, string? token, string? origin = null, string? query = null,
+        IEnumerable<string>? subProtocols = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        foreach (var protocol in subProtocols ?? ["chat.v1", .. token is null ? Array.Empty<string>() : ["bearer." + token]])
+        {
+            socket.Options.AddSubProtocol(protocol);
+        }
+        if (origin is not null) socket.Options.SetRequestHeader("Origin", origin);
+        try
+        {
+            await socket.ConnectAsync(SocketUri(slug, query), TimeoutToken());
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", TimeoutToken());
+        }
+        catch (WebSocketException)
+        {
+            Assert.NotEqual(WebSocketState.Open, socket.State);
+        }
+        return socket.HttpStatusCode;
     }
 
     public Uri SocketUri(string slug, string? query = null) =>

@@ -97,10 +97,22 @@ public sealed class SocketTokens
         return (token, expires);
     }
 
-    /// <summary>Checks signature, algorithm, type, issuer, audience and lifetime; the reason on failure is safe to log.</summary>
+    /// <summary>Checks signature, algorithm, key id, type, issuer, audience and lifetime; the reason on failure is safe to log.</summary>
     public async Task<SocketTokenCheck> ValidateAsync(string token)
     {
-        var result = await _handler.ValidateTokenAsync(token, _validation);
+        JsonWebToken parsed;
+        try
+        {
+            parsed = _handler.ReadJsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException)
+        {
+            return new SocketTokenCheck(null, "malformed token");
+        }
+        // Pinned before anything else looks at the token: no "none", no other HMAC, no RSA/HMAC confusion.
+        if (parsed.Alg != SecurityAlgorithms.HmacSha256) return new SocketTokenCheck(null, "algorithm not allowed");
+
+        var result = await _handler.ValidateTokenAsync(parsed, _validation);
         if (!result.IsValid)
         {
             return new SocketTokenCheck(null, Describe(result.Exception));
