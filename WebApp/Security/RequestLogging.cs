@@ -11,7 +11,7 @@ namespace WebApp.Security;
 public static class RequestLogging
 {
     public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
-    public const string Redacted = "[redacted]";
+    public const string Redacted = "REDACTED";
 
     public static WebApplicationBuilder AddRequestLoggingWithoutTokens(this WebApplicationBuilder builder)
     {
