@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
 using WebApp.Auth;
 using WebApp.Chat;
@@ -20,6 +21,11 @@ builder.Services.AddChat();
 // Request logs that never contain a socket token.
 builder.AddRequestLoggingWithoutTokens();
 
+// Behind a TLS-terminating proxy on this machine, X-Forwarded-Proto tells the app the request was HTTPS
+// (secure cookies and the socket origin check depend on it). Only loopback proxies are trusted.
+builder.Services.Configure<ForwardedHeadersOptions>(options =>
+    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
 
@@ -28,6 +34,7 @@ var app = builder.Build();
 // The database is created and migrated on start, so a fresh clone needs no `dotnet ef` step.
 await app.Services.MigrateDatabaseAsync();
 
+app.UseForwardedHeaders();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error");

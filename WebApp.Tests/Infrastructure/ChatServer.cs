@@ -33,7 +33,7 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:Default", $"Data Source={DatabasePath}");
         builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("Jwt:Issuer", Issuer);
@@ -42,6 +42,8 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
+
+    protected virtual string EnvironmentName => "Development";
 
     protected virtual Dictionary<string, string> Settings => new()
     {
@@ -98,6 +100,12 @@ public sealed class StrictChatServer : ChatServer
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
     };
+}
+
+/// <summary>The site as deployed (environment Production), still on plain HTTP at a loopback port.</summary>
+public sealed class ProductionChatServer : ChatServer
+{
+    protected override string EnvironmentName => "Production";
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using WebApp.Chat;
+using WebApp.Tests.Infrastructure;
+
+namespace WebApp.Tests.Chat;
+
+[Collection(ChatServerCollection.Name)]
+public sealed class KeepAliveTests(ChatServer server)
+{
+    [Fact]
+    public async Task A_socket_that_stops_answering_pings_is_dropped()
+    {
+        using var silent = server.NewVisitor();
+        await silent.RegisterAsync();
+        var slug = await silent.CreateRoomAsync("Silence");
+        var userId = await silent.UserIdAsync(slug);
+        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+
+        // A ClientWebSocket answers pings only while something reads from it; this one never reads.
+        using var socket = await silent.ConnectAsync(slug);
+        Assert.Contains(registry.All, c => c.Grant.UserId == userId);
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (registry.All.Any(c => c.Grant.UserId == userId))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the silent socket was still open after 15 s");
+            await Task.Delay(200);
+        }
+    }
+}
