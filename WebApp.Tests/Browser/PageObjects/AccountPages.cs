@@ -18,6 +18,14 @@ public sealed class AccountPages(IPage page)
         await Expect(page.Locator("#account-link")).ToHaveTextAsync(email.Split('@')[0]);
     }
 
+    public async Task SetDisplayNameAsync(string displayName)
+    {
+        await page.GotoAsync("/Identity/Account/Manage");
+        await page.FillAsync("#Input_DisplayName", displayName);
+        await page.ClickAsync("#update-profile-button");
+        await Expect(page.Locator("#account-link")).ToHaveTextAsync(displayName);
+    }
+
     public async Task SignOutAsync()
     {
         await page.ClickAsync("#logout");
