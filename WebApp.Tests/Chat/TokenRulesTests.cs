@@ -154,8 +154,10 @@ public sealed class TokenRulesTests(ChatServer server) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Token_minted_before_a_password_change_is_refused()
+    public async Task Token_minted_before_a_password_change_is_refused_even_right_after_a_cached_check()
     {
+        // This upgrade leaves alice's security state in the server's cache; the change must evict it.
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await _alice.UpgradeStatusAsync(_slug, await RealTokenAsync()));
         var token = await RealTokenAsync();
 
         await _alice.ChangePasswordAsync("A-new-Pa$$w0rd");
