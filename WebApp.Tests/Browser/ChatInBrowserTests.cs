@@ -115,6 +115,8 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
             await room.WaitUntilLiveAsync();
 
             Assert.Equal(1, tokenRequests);
+            Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length + sessionStorage.length"));
+            Assert.DoesNotContain(await page.Context.CookiesAsync(), cookie => cookie.Value.StartsWith("eyJ"));
             await room.SendWithEnterAsync("back online");
             await Expect(room.MessageWithText("back online")).ToBeVisibleAsync();
         });
