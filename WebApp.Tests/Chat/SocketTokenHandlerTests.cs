@@ -71,8 +71,7 @@ public sealed class SocketTokenHandlerTests(ChatServer server)
         using var alice = server.NewVisitor();
         await alice.RegisterAsync();
         var slug = await alice.CreateRoomAsync("Real room");
-        var antiforgeryPage = await alice.Http.GetStringAsync($"/rooms/{slug}");
-        var antiforgery = System.Text.RegularExpressions.Regex.Match(antiforgeryPage, "data-antiforgery=\"([^\"]+)\"").Groups[1].Value;
+        var antiforgery = await alice.RoomAntiforgeryTokenAsync(slug);
 
         var request = new HttpRequestMessage(HttpMethod.Post, "/rooms/no-such-room?handler=SocketToken");
         request.Headers.Add("RequestVerificationToken", antiforgery);

@@ -143,7 +143,7 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
     public Uri SocketUri(string slug, string? query = null) =>
         new($"ws://{baseAddress.Authority}/ws/rooms/{slug}{(query is null ? "" : "?" + query)}");
 
-    private async Task<string> RoomAntiforgeryTokenAsync(string slug)
+    public async Task<string> RoomAntiforgeryTokenAsync(string slug)
     {
         var page = await _http.GetStringAsync($"/rooms/{slug}");
         return AntiforgeryAttribute().Match(page).Groups[1].Value;
@@ -152,10 +152,14 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
     /// <summary>Posts a form with the antiforgery token from the page that shows it (or from <paramref name="formPage"/>).</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields, string? formPage = null)
     {
-        var form = await _http.GetStringAsync(formPage ?? path);
-        fields["__RequestVerificationToken"] = HiddenAntiforgeryField().Match(form).Groups[1].Value;
+        fields["__RequestVerificationToken"] = await FormTokenAsync(formPage ?? path);
         return await _http.PostAsync(path, new FormUrlEncodedContent(fields));
     }
+
+    /// <summary>The antiforgery token of the first form on a page, as a browser would submit it.</summary>
+    public async Task<string> FormTokenAsync(string page) => FormToken(await _http.GetStringAsync(page));
+
+    public static string FormToken(string html) => HiddenAntiforgeryField().Match(html).Groups[1].Value;
 
     public static CancellationToken TimeoutToken(int seconds = 10) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
 

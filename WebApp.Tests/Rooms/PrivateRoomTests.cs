@@ -34,7 +34,7 @@ public sealed class PrivateRoomTests(ChatServer server) : IAsyncLifetime
     public async Task Outsiders_get_404_for_the_page_and_the_token_and_do_not_see_it_listed()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _outsider.Http.GetAsync($"/rooms/{_slug}")).StatusCode);
-        var antiforgery = await FormTokenFromHomeAsync(_outsider);
+        var antiforgery = await _outsider.FormTokenAsync("/");
         var tokenRequest = new HttpRequestMessage(HttpMethod.Post, $"/rooms/{_slug}?handler=SocketToken");
         tokenRequest.Headers.Add("RequestVerificationToken", antiforgery);
         Assert.Equal(HttpStatusCode.NotFound, (await _outsider.Http.SendAsync(tokenRequest)).StatusCode);
@@ -125,11 +125,5 @@ public sealed class PrivateRoomTests(ChatServer server) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, invite.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _member.Http.GetAsync($"/rooms/{_slug}")).StatusCode);
-    }
-
-    private static async Task<string> FormTokenFromHomeAsync(SiteClient client)
-    {
-        var home = await client.Http.GetStringAsync("/");
-        return System.Text.RegularExpressions.Regex.Match(home, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
     }
 }

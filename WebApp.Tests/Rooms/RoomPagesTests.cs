@@ -92,8 +92,7 @@ public sealed class RoomPagesTests(ChatServer server)
     {
         using var alice = server.NewVisitor();
         await alice.RegisterAsync();
-        var home = await alice.Http.GetStringAsync("/");
-        var antiforgery = System.Text.RegularExpressions.Regex.Match(home, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var antiforgery = await alice.FormTokenAsync("/");
         var request = new HttpRequestMessage(HttpMethod.Post, "/")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["Input.Name"] = " ", ["__RequestVerificationToken"] = antiforgery }),
