@@ -33,6 +33,8 @@ var app = builder.Build();
 
 // The database is created and migrated on start, so a fresh clone needs no `dotnet ef` step.
 await app.Services.MigrateDatabaseAsync();
+// Load the token signing key now, so a missing Jwt:SigningKey is reported at start rather than at first use.
+app.Services.GetRequiredService<SocketTokens>();
 
 app.UseForwardedHeaders();
 if (!app.Environment.IsDevelopment())
