@@ -115,7 +115,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
 
         await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, SiteClient.TimeoutToken());
 
-        Assert.Equal(WebSocketCloseStatus.InvalidMessageType, (await socket.ReceiveAsync()).Close);
+        Assert.Equal(WebSocketCloseStatus.InvalidMessageType, await socket.ReceiveCloseAsync());
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
         await socket.SendAsync(chunk, WebSocketMessageType.Text, false, SiteClient.TimeoutToken());
         await socket.SendAsync(chunk, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
 
-        Assert.Equal(WebSocketCloseStatus.MessageTooBig, (await socket.ReceiveAsync()).Close);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await socket.ReceiveCloseAsync());
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
 
         await socket.SendAsync(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}' }, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
 
-        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, (await socket.ReceiveAsync()).Close);
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReceiveCloseAsync());
         Assert.Equal(0, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
     }
 

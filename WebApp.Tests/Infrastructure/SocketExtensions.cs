@@ -8,8 +8,8 @@ public static class SocketExtensions
     public static Task SendTextAsync(this WebSocket socket, string text) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
 
-    public static Task SendMessageAsync(this WebSocket socket, string text) =>
-        socket.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(new { text }));
+    public static Task SendMessageAsync(this WebSocket socket, string text, string? clientId = null) =>
+        socket.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(new { text, clientId }));
 
     /// <summary>The next whole message, or the close status when the server closes instead.</summary>
     public static async Task<(string? Text, WebSocketCloseStatus? Close)> ReceiveAsync(this WebSocket socket, int timeoutSeconds = 10)
@@ -26,10 +26,26 @@ public static class SocketExtensions
         }
     }
 
+    /// <summary>The next frame that is not a presence update (those arrive whenever someone comes or goes).</summary>
     public static async Task<string> ReceiveTextAsync(this WebSocket socket)
     {
-        var (text, close) = await socket.ReceiveAsync();
-        Assert.True(text is not null, $"expected a message, but the server closed with {close}");
-        return text!;
+        while (true)
+        {
+            var (text, close) = await socket.ReceiveAsync();
+            Assert.True(text is not null, $"expected a message, but the server closed with {close}");
+            if (!IsPresence(text!)) return text!;
+        }
     }
+
+    /// <summary>Reads past any frames until the server closes, and returns the close status.</summary>
+    public static async Task<WebSocketCloseStatus?> ReceiveCloseAsync(this WebSocket socket)
+    {
+        while (true)
+        {
+            var (_, close) = await socket.ReceiveAsync();
+            if (close is not null) return close;
+        }
+    }
+
+    public static bool IsPresence(string frame) => frame.StartsWith("<div id=\"presence\"", StringComparison.Ordinal);
 }

@@ -23,6 +23,8 @@ public sealed class ChatConnection : IDisposable
     private readonly ITimer _deadline;
     private readonly LazyTokenBucket _messages;
     private readonly LazyTokenBucket _strikes;
+    private readonly Lock _holdLock = new();
+    private List<ReadOnlyMemory<byte>>? _heldLiveFrames;
     private SocketGrant _grant;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
@@ -70,6 +72,7 @@ public sealed class ChatConnection : IDisposable
     /// <summary>Queues a frame without waiting; a client whose queue is full is closed rather than waited for.</summary>
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
+        if (Volatile.Read(ref _heldLiveFrames) is not null && TryHold(frame)) return true;
         if (_outbox.Writer.TryWrite(frame)) return true;
         if (!IsClosing)
         {
@@ -77,6 +80,60 @@ public sealed class ChatConnection : IDisposable
             Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
         }
         return false;
+    }
+
+    /// <summary>
+    /// While the socket is sent what it missed, live frames wait behind those (in arrival order) instead of
+    /// overtaking them.
+    /// </summary>
+    public void HoldLiveFrames()
+    {
+        lock (_holdLock) _heldLiveFrames = [];
+    }
+
+    /// <summary>Queues a missed message, waiting for room in the outbox: catch-up may be longer than the queue.</summary>
+    public async Task SendMissedAsync(ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            await _outbox.Writer.WriteAsync(frame, _abort.Token);
+        }
+        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
+        {
+            // The socket closed during catch-up; nothing more to send.
+        }
+    }
+
+    /// <summary>Sends the live frames held during catch-up, then lets new ones through directly.</summary>
+    public void ReleaseLiveFrames()
+    {
+        lock (_holdLock)
+        {
+            var held = _heldLiveFrames ?? [];
+            Volatile.Write(ref _heldLiveFrames, null);
+            foreach (var frame in held)
+            {
+                if (!TrySend(frame)) break;
+            }
+        }
+    }
+
+    /// <returns>False when catch-up already ended, so the frame should go straight to the outbox.</returns>
+    private bool TryHold(ReadOnlyMemory<byte> frame)
+    {
+        lock (_holdLock)
+        {
+            if (_heldLiveFrames is null) return false;
+            if (_heldLiveFrames.Count >= _options.OutboundQueueCapacity)
+            {
+                Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
+            }
+            else
+            {
+                _heldLiveFrames.Add(frame);
+            }
+            return true;
+        }
     }
 
     /// <summary>Ends the connection with a close frame sent after what is already queued; a stuck client is aborted.</summary>
@@ -100,12 +157,14 @@ public sealed class ChatConnection : IDisposable
         TrySend(Encoding.UTF8.GetBytes(
             $"<div id=\"chat-error\" class=\"chat-error\" role=\"alert\" hx-swap-oob=\"true\">{HtmlEncoder.Default.Encode(message)}</div>"));
 
-    public async Task RunAsync(ChatFrameHandler handler, CancellationToken aborted)
+    /// <summary>Runs the socket: <paramref name="join"/> first (it may already send), then frames until it closes.</summary>
+    public async Task RunAsync(Func<ChatConnection, Task> join, ChatFrameHandler handler, CancellationToken aborted)
     {
         using var link = aborted.Register(() => _abort.Cancel());
         var writer = WriteLoopAsync();
         try
         {
+            await join(this);
             await ReceiveLoopAsync(handler);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)

@@ -18,7 +18,7 @@ public static class ChatExtensions
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<SocketAuthorizer>();
         services.AddSingleton<SocketRevocation>();
-        services.AddSingleton<MessageHtmlRenderer>();
+        services.AddSingleton<RazorPartialRenderer>();
         services.AddSingleton<RoomMessagePublisher>();
         services.AddSingleton<ChatFrameHandler>();
         services.AddSingleton<ChatSocketEndpoint>();

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using WebApp.Data;
 
 namespace WebApp.Chat;
 
@@ -14,13 +15,17 @@ public sealed class ChatFrameHandler(
 
     public Task HandleAsync(ChatConnection connection, ClientFrame frame, CancellationToken cancellationToken) => frame.Type switch
     {
-        null or "message" => SendMessageAsync(connection, frame.Text),
+        null or "message" => SendMessageAsync(connection, frame.Text, frame.ClientId),
         "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
         _ => Reject(connection, $"Unknown message type \"{frame.Type}\"."),
     };
 
-    private Task SendMessageAsync(ChatConnection connection, string? rawText)
+    private Task SendMessageAsync(ChatConnection connection, string? rawText, string? clientId)
     {
+        if (clientId is not null && !IsValidClientId(clientId))
+        {
+            return Reject(connection, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
+        }
         var text = rawText?.Trim() ?? "";
         if (text.Length == 0) return Reject(connection, "Write something first.");
         if (text.Length > _options.MaxMessageChars)
@@ -31,8 +36,11 @@ public sealed class ChatFrameHandler(
         {
             return Reject(connection, $"Slow down: at most {_options.RateLimit.MessagesPerSecond} messages a second.");
         }
-        return publisher.PublishAsync(connection, text);
+        return publisher.PublishAsync(connection, text, clientId);
     }
+
+    private static bool IsValidClientId(string clientId) =>
+        clientId.Length is > 0 and <= ChatMessage.ClientIdMaxLength && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed.</summary>
     private Task Reject(ChatConnection connection, string error)

@@ -23,9 +23,13 @@ public sealed class ChatOptions
     [Range(1, 100_000)]
     public int OutboundQueueCapacity { get; set; } = 512;
 
-    /// <summary>Messages rendered on the room page.</summary>
+    /// <summary>Messages rendered on the room page, and per "load older" step.</summary>
     [Range(1, 500)]
     public int HistorySize { get; set; } = 50;
+
+    /// <summary>Most missed messages a reconnecting client is sent; further behind, it is told to reload its history.</summary>
+    [Range(1, 100_000)]
+    public int MaxCatchUp { get; set; } = 500;
 
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);

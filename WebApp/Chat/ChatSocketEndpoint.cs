@@ -13,6 +13,7 @@ namespace WebApp.Chat;
 public sealed class ChatSocketEndpoint(
     SocketAuthorizer authorizer,
     RoomConnectionRegistry registry,
+    RoomMessagePublisher publisher,
     ChatFrameHandler frames,
     IOptions<ChatOptions> options,
     TimeProvider clock,
@@ -22,6 +23,7 @@ public sealed class ChatSocketEndpoint(
     public const string SubProtocol = "chat.v1";
     public const string BearerPrefix = "bearer.";
     public const string QueryTokenName = "access_token";
+    public const string QueryAfterName = "after";
 
     private readonly ChatOptions _options = options.Value;
 
@@ -31,6 +33,23 @@ public sealed class ChatSocketEndpoint(
         {
             await RejectAsync(context, slug, StatusCodes.Status400BadRequest, "not a WebSocket request");
             return;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            await RejectAsync(context, slug, StatusCodes.Status503ServiceUnavailable, "server shutting down");
+            return;
+        }
+
+        long? after = null;
+        if (context.Request.Query.TryGetValue(QueryAfterName, out var afterValue))
+        {
+            if (afterValue.Count != 1 || !long.TryParse(afterValue[0], out var seq) || seq < 0)
+            {
+                await RejectAsync(context, slug, StatusCodes.Status400BadRequest, "after must be one non-negative whole number");
+                return;
+            }
+            after = seq;
         }
 
         if (!IsAllowedOrigin(context.Request))
@@ -66,7 +85,7 @@ public sealed class ChatSocketEndpoint(
         }
         try
         {
-            await RunSocketAsync(context, grant, room, offersChatProtocol: offered.Contains(SubProtocol));
+            await RunSocketAsync(context, grant, room, after, offersChatProtocol: offered.Contains(SubProtocol));
         }
         finally
         {
@@ -74,7 +93,7 @@ public sealed class ChatSocketEndpoint(
         }
     }
 
-    private async Task RunSocketAsync(HttpContext context, SocketGrant grant, RoomInfo room, bool offersChatProtocol)
+    private async Task RunSocketAsync(HttpContext context, SocketGrant grant, RoomInfo room, long? after, bool offersChatProtocol)
     {
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -86,17 +105,16 @@ public sealed class ChatSocketEndpoint(
         });
 
         using var connection = new ChatConnection(socket, grant, room, _options, clock, logger);
-        registry.Add(connection);
         using var stopping = lifetime.ApplicationStopping.Register(
             () => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        logger.LogInformation("Socket opened for user {UserId} in room {Room}", grant.UserId, grant.Room);
+        logger.LogInformation("Socket opened for user {UserId} in room {Room} after {After}", grant.UserId, grant.Room, after);
         try
         {
-            await connection.RunAsync(frames, context.RequestAborted);
+            await connection.RunAsync(c => publisher.JoinAsync(c, after), frames, context.RequestAborted);
         }
         finally
         {
-            registry.Remove(connection);
+            await publisher.LeaveAsync(connection);
             logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);
         }
     }

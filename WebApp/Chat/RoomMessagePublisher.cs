@@ -1,45 +1,136 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using WebApp.Data;
 
 namespace WebApp.Chat;
 
-/// <summary>Stores a message, then renders it once and queues the same bytes to every socket in the room.</summary>
+/// <summary>
+/// Everything a room sends, in one order per room: stored messages (rendered once, the same bytes to every socket),
+/// what a joining socket missed, and who is online.
+/// </summary>
 public sealed class RoomMessagePublisher(
     IDbContextFactory<AppDbContext> dbFactory,
-    MessageHtmlRenderer renderer,
+    RazorPartialRenderer renderer,
     RoomConnectionRegistry registry,
     TimeProvider clock,
+    IOptions<ChatOptions> options,
     ILogger<RoomMessagePublisher> logger)
 {
-    public async Task PublishAsync(ChatConnection sender, string text)
+    /// <summary>The fragment that tells a client it missed too much to be sent: reload the history instead.</summary>
+    public const string ResyncElementId = "chat-resync";
+
+    public async Task PublishAsync(ChatConnection sender, string text, string? clientId)
     {
         var room = registry.Room(sender.RoomId);
         // Once a message is accepted it is stored and delivered even if its sender disconnects meanwhile,
         // so nothing here observes the sender's cancellation.
-        await room.PublishGate.WaitAsync();
+        await room.Gate.WaitAsync();
         try
         {
-            var message = await StoreAsync(sender, text);
-            var frame = Encoding.UTF8.GetBytes(await renderer.RenderAsync(message));
-            foreach (var connection in room.Connections)
+            var (message, isNew) = await StoreAsync(sender, text, clientId);
+            var frame = await RenderMessageAsync(message);
+            if (!isNew)
             {
-                connection.TrySend(frame);
+                // A resend of something already stored: acknowledge it to the sender again, tell nobody else.
+                sender.TrySend(frame);
+                return;
             }
+            foreach (var connection in room.Connections) connection.TrySend(frame);
             logger.LogDebug("Message {Seq} in room {Room} sent to {Count} sockets", message.Seq, sender.Grant.Room, room.Connections.Length);
         }
         finally
         {
-            room.PublishGate.Release();
+            room.Gate.Release();
         }
     }
 
-    private async Task<ChatMessage> StoreAsync(ChatConnection sender, string text)
+    /// <summary>
+    /// Adds a socket to its room and sends it every message after <paramref name="afterSeq"/>, in order, before any
+    /// live one. Reading and registering happen under the room's gate, so each message is either in what was read
+    /// or broadcast to this socket afterwards: never both, never neither.
+    /// </summary>
+    public async Task JoinAsync(ChatConnection connection, long? afterSeq)
+    {
+        var room = registry.Room(connection.RoomId);
+        List<ChatMessage> missed = [];
+        long? tooFarBehind = null;
+        connection.HoldLiveFrames();
+        await room.Gate.WaitAsync();
+        try
+        {
+            if (afterSeq is { } after)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync();
+                var lastSeq = await db.Rooms.Where(r => r.Id == connection.RoomId).Select(r => r.LastSeq).SingleAsync();
+                if (lastSeq - after > options.Value.MaxCatchUp || after > lastSeq)
+                {
+                    tooFarBehind = lastSeq - after;
+                }
+                else if (lastSeq > after)
+                {
+                    missed = await db.Messages.AsNoTracking()
+                        .Where(m => m.RoomId == connection.RoomId && m.Seq > after)
+                        .OrderBy(m => m.Seq)
+                        .ToListAsync();
+                }
+            }
+            // Presence goes through the held frames too, so this socket gets it after what it missed.
+            if (room.Add(connection)) await AnnouncePresenceAsync(room);
+            else connection.TrySend(await RenderPresenceAsync(room));
+        }
+        finally
+        {
+            room.Gate.Release();
+        }
+
+        if (tooFarBehind is { } count)
+        {
+            await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
+                $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{count}\"></div>"));
+        }
+        foreach (var message in missed) await connection.SendMissedAsync(await RenderMessageAsync(message));
+        connection.ReleaseLiveFrames();
+    }
+
+    public async Task LeaveAsync(ChatConnection connection)
+    {
+        var room = registry.Room(connection.RoomId);
+        await room.Gate.WaitAsync();
+        try
+        {
+            if (room.Remove(connection)) await AnnouncePresenceAsync(room);
+        }
+        finally
+        {
+            room.Gate.Release();
+        }
+    }
+
+    /// <summary>Call with the room's gate held.</summary>
+    private async Task AnnouncePresenceAsync(RoomMembers room)
+    {
+        var frame = await RenderPresenceAsync(room);
+        foreach (var connection in room.Connections) connection.TrySend(frame);
+    }
+
+    private async Task<byte[]> RenderPresenceAsync(RoomMembers room) =>
+        Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, room.OnlineNames()));
+
+    private async Task<byte[]> RenderMessageAsync(ChatMessage message) =>
+        Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.MessagePartial, message));
+
+    private async Task<(ChatMessage Message, bool IsNew)> StoreAsync(ChatConnection sender, string text, string? clientId)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync();
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        if (clientId is not null)
+        {
+            var earlier = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.AuthorId == sender.Grant.UserId && m.ClientId == clientId);
+            if (earlier is not null) return (earlier, false);
+        }
 
+        await using var transaction = await db.Database.BeginTransactionAsync();
         // Claiming the next sequence number and storing the message commit together, so sequences have no gaps.
         var seq = (await db.Database
             .SqlQuery<long>($"UPDATE Rooms SET LastSeq = LastSeq + 1, LastMessageAt = {now} WHERE Id = {sender.RoomId} RETURNING LastSeq AS Value")
@@ -53,10 +144,11 @@ public sealed class RoomMessagePublisher(
             AuthorName = sender.Grant.DisplayName,
             Text = text,
             SentAt = now,
+            ClientId = clientId,
         };
         db.Messages.Add(message);
         await db.SaveChangesAsync();
         await transaction.CommitAsync();
-        return message;
+        return (message, true);
     }
 }

@@ -36,6 +36,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             message.Property(m => m.Text).HasMaxLength(ChatMessage.TextMaxLength);
             message.Property(m => m.AuthorName).HasMaxLength(AppUser.DisplayNameMaxLength);
             message.HasIndex(m => new { m.RoomId, m.Seq }).IsUnique();
+            message.Property(m => m.ClientId).HasMaxLength(ChatMessage.ClientIdMaxLength);
+            message.HasIndex(m => new { m.AuthorId, m.ClientId }).IsUnique().HasFilter("ClientId IS NOT NULL");
         });
     }
 }

@@ -3,6 +3,7 @@ namespace WebApp.Data;
 public sealed class ChatMessage
 {
     public const int TextMaxLength = 2000;
+    public const int ClientIdMaxLength = 64;
 
     public long Id { get; set; }
     public int RoomId { get; set; }
@@ -18,4 +19,9 @@ public sealed class ChatMessage
 
     public required string Text { get; set; }
     public DateTime SentAt { get; set; }
+
+    /// <summary>
+    /// The id the sender's page gave the message, so a resend after a reconnect is recognised and not stored twice.
+    /// </summary>
+    public string? ClientId { get; set; }
 }

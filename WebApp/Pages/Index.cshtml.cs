@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using WebApp.Chat;
 using WebApp.Data;
 
 namespace WebApp.Pages;
 
-public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
+public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry, TimeProvider clock) : PageModel
 {
-    public sealed record RoomSummary(string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
+    public sealed record RoomSummary(int Id, string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
     public sealed class CreateRoomInput
     {
@@ -66,6 +67,8 @@ public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
         return LocalRedirect(roomUrl);
     }
 
+    public int PeopleOnlineIn(RoomSummary room) => registry.OnlineIn(room.Id);
+
     private bool IsHtmx => Request.Headers.ContainsKey("HX-Request");
 
     /// <summary>htmx gets just the form back, with its errors; without JavaScript the whole page is shown again.</summary>
@@ -88,7 +91,7 @@ public sealed class IndexModel(AppDbContext db, TimeProvider clock) : PageModel
         return db.Rooms.AsNoTracking()
             .Where(r => !r.IsPrivate || r.CreatedById == userId || r.Members.Any(m => m.UserId == userId))
             .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
-            .Select(r => new RoomSummary(r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
+            .Select(r => new RoomSummary(r.Id, r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
             .ToListAsync();
     }
 

@@ -232,6 +232,10 @@ namespace WebApp.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("RoomId")
                         .HasColumnType("INTEGER");
 
@@ -247,6 +251,10 @@ namespace WebApp.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AuthorId", "ClientId")
+                        .IsUnique()
+                        .HasFilter("ClientId IS NOT NULL");
 
                     b.HasIndex("RoomId", "Seq")
                         .IsUnique();

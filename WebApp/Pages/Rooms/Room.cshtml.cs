@@ -18,6 +18,7 @@ public sealed class RoomModel(
     SignInManager<AppUser> signIn,
     SocketTokens tokens,
     RoomDirectory directory,
+    RoomConnectionRegistry registry,
     SocketRevocation revocation,
     TimeProvider clock,
     IOptions<ChatOptions> chatOptions) : PageModel
@@ -31,6 +32,11 @@ public sealed class RoomModel(
 
     public Room Room { get; private set; } = null!;
     public IReadOnlyList<ChatMessage> History { get; private set; } = [];
+
+    /// <summary>Set when the page shows an older stretch of history (no live connection) instead of the latest.</summary>
+    public long? Before { get; private set; }
+    public bool HasOlder { get; private set; }
+    public IReadOnlyList<string> Online { get; private set; } = [];
     public IReadOnlyList<MemberView> Members { get; private set; } = [];
     public string OwnerName { get; private set; } = "";
     public bool IsOwner => Room.CreatedById == CurrentUserId;
@@ -39,19 +45,40 @@ public sealed class RoomModel(
     [BindProperty]
     public InviteInput Invite { get; set; } = new();
 
-    public async Task<IActionResult> OnGetAsync(string slug)
+    /// <summary>The room with its latest messages, or with the ones before <paramref name="before"/> (the no-JavaScript "load older").</summary>
+    public async Task<IActionResult> OnGetAsync(string slug, long? before)
     {
         if (!await LoadRoomAsync(slug)) return NotFound();
 
-        var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.RoomId == Room.Id)
-            .OrderByDescending(m => m.Seq)
-            .Take(chatOptions.Value.HistorySize)
-            .ToListAsync();
-        newestFirst.Reverse();
-        History = newestFirst;
+        Before = before;
+        await LoadHistoryAsync(before);
         if (Room.IsPrivate) await LoadMembersAsync();
+        var online = registry.Room(Room.Id).OnlineNames();
+        var me = User.DisplayName();
+        // The page is about to connect, so its reader counts as online already.
+        Online = online.Contains(me) || before is not null ? online : [.. online.Append(me).Order(StringComparer.CurrentCultureIgnoreCase)];
         return Page();
+    }
+
+    /// <summary>"Load older" with htmx: the previous stretch of messages and, if there is more, the next link.</summary>
+    public async Task<IActionResult> OnGetOlderAsync(string slug, long before)
+    {
+        if (!await LoadRoomAsync(slug)) return NotFound();
+        await LoadHistoryAsync(before);
+        Response.Headers.Vary = "HX-Request";
+        return Partial("_OlderMessages", this);
+    }
+
+    private async Task LoadHistoryAsync(long? before)
+    {
+        var size = chatOptions.Value.HistorySize;
+        var newestFirst = await db.Messages.AsNoTracking()
+            .Where(m => m.RoomId == Room.Id && (before == null || m.Seq < before))
+            .OrderByDescending(m => m.Seq)
+            .Take(size + 1)
+            .ToListAsync();
+        HasOlder = newestFirst.Count > size;
+        History = newestFirst.Take(size).Reverse().ToList();
     }
 
     /// <summary>
@@ -141,7 +168,7 @@ public sealed class RoomModel(
     /// <summary>htmx swaps just the members panel; without JavaScript the room page is loaded again.</summary>
     private async Task<IActionResult> MembersPanelAsync()
     {
-        if (!Request.Headers.ContainsKey("HX-Request")) return ModelState.IsValid ? RedirectToPage(new { slug = Room.Slug }) : await OnGetAsync(Room.Slug);
+        if (!Request.Headers.ContainsKey("HX-Request")) return ModelState.IsValid ? RedirectToPage(new { slug = Room.Slug }) : await OnGetAsync(Room.Slug, null);
         await LoadMembersAsync();
         Response.Headers.Vary = "HX-Request";
         if (!ModelState.IsValid) Response.StatusCode = StatusCodes.Status422UnprocessableEntity;

@@ -1,15 +1,21 @@
-// The room's live connection. hx-ws opens the socket and swaps in the message fragments; this file owns
-// what it cannot: a fresh single-use token before every connect and before the current one expires (tokens
-// live only in this closure, never in storage), reconnecting with backoff and jitter, the close codes
-// (4001: authorize again now; 4003: no access, stop), the status badge, and the composer's keyboard behaviour.
+// The room's live connection. hx-ws opens the socket and swaps in what the server sends; this file owns the rest:
+// - a fresh single-use token before every connect, and a new one sent in-band before it expires (tokens live
+//   only in this closure, never in storage);
+// - resuming: every connect says which message the page saw last (?after=), so the server sends what was missed;
+// - sending: each message gets an id made here and waits, shown as "Sending…", until the server echoes it back;
+//   after a reconnect whatever is unacknowledged goes again and the server drops what it already stored;
+// - reconnecting with backoff and jitter, and the close codes (4001: authorize again now; 4003: no access, stop);
+// - the status badge, the composer's keyboard behaviour, and scrolling.
 (() => {
     const room = document.getElementById('room');
-    if (!room) return;
     const socketHost = document.getElementById('chat-socket');
+    if (!room || !socketHost) return;
     const badge = document.getElementById('connection-status');
     const form = document.getElementById('message-form');
     const input = document.getElementById('message-text');
     const messages = document.getElementById('messages');
+    const pending = document.getElementById('pending');
+    const newMessages = document.getElementById('new-messages');
     const errorBox = document.getElementById('chat-error');
 
     // Reconnects are ours, because each one needs a new token first.
@@ -25,6 +31,7 @@
     let attempt = 0;
     let retryTimer = null;
     let refreshTimer = null;
+    const unacknowledged = []; // { clientId, text }, in the order they were written
 
     function setState(next) {
         state = next;
@@ -35,6 +42,8 @@
     function showError(text) {
         errorBox.textContent = text;
     }
+
+    // ---- Authorization -------------------------------------------------------------------------------------
 
     async function fetchToken() {
         const response = await fetch(room.dataset.tokenUrl, {
@@ -74,6 +83,8 @@
         }
     }
 
+    // ---- Connection ----------------------------------------------------------------------------------------
+
     async function connect() {
         clearTimeout(retryTimer);
         setState(attempt === 0 ? 'connecting' : 'reconnecting');
@@ -94,12 +105,21 @@
         retryTimer = setTimeout(connect, delay);
     }
 
+    function lastSeenSeq() {
+        const shown = messages.querySelectorAll('.message');
+        return shown.length ? shown[shown.length - 1].dataset.seq : '0';
+    }
+
     socketHost.addEventListener('htmx:ws:before:connection', (event) => {
         if (!nextToken) {
             event.preventDefault();
             return;
         }
-        event.detail.connection.config.protocols = ['chat.v1', 'bearer.' + nextToken];
+        const connection = event.detail.connection;
+        const url = new URL(connection.url);
+        url.searchParams.set('after', lastSeenSeq());
+        connection.url = url.toString();
+        connection.config.protocols = ['chat.v1', 'bearer.' + nextToken];
         nextToken = null;
     });
     socketHost.addEventListener('htmx:ws:after:connection', (event) => {
@@ -108,6 +128,7 @@
         setState('live');
         showError('');
         scheduleRefresh();
+        for (const message of unacknowledged) transmit(message);
     });
     socketHost.addEventListener('htmx:ws:close', (event) => {
         if (event.detail.reason !== 'closed') return;
@@ -127,6 +148,57 @@
         }
     });
 
+    // ---- Sending -------------------------------------------------------------------------------------------
+
+    function newClientId() {
+        const bytes = crypto.getRandomValues(new Uint8Array(16));
+        return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    }
+
+    function transmit(message) {
+        if (socket?.readyState === WebSocket.OPEN) {
+            socket.send(JSON.stringify({ text: message.text, clientId: message.clientId }));
+        }
+    }
+
+    function showPending(message) {
+        const bubble = document.createElement('article');
+        bubble.className = 'message mine pending';
+        bubble.dataset.clientId = message.clientId;
+        const meta = document.createElement('header');
+        meta.className = 'message-meta';
+        meta.textContent = 'Sending…';
+        const text = document.createElement('p');
+        text.className = 'message-text';
+        text.textContent = message.text;
+        bubble.append(meta, text);
+        pending.append(bubble);
+        scrollToBottom();
+    }
+
+    function acknowledge(clientId) {
+        const index = unacknowledged.findIndex((message) => message.clientId === clientId);
+        if (index >= 0) unacknowledged.splice(index, 1);
+        pending.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
+    }
+
+    form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const text = input.value.trim();
+        if (text === '') {
+            input.focus();
+            return;
+        }
+        const message = { clientId: newClientId(), text };
+        unacknowledged.push(message);
+        showPending(message);
+        transmit(message);
+        form.reset();
+        fitInput();
+        showError('');
+        input.focus();
+    });
+
     // Composer: Enter sends, Shift+Enter is a new line, and Enter that confirms an IME composition never sends.
     input.addEventListener('keydown', (event) => {
         if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
@@ -139,33 +211,40 @@
         input.style.height = Math.min(input.scrollHeight + 2, 200) + 'px';
     }
 
-    // Registered before htmx's own submit listener, so nothing is sent while there is no socket to take it.
-    form.addEventListener('submit', (event) => {
-        if (input.value.trim() === '') {
-            event.preventDefault();
-            event.stopImmediatePropagation();
-            input.focus();
-        } else if (state !== 'live') {
-            event.preventDefault();
-            event.stopImmediatePropagation();
-            showError('Not connected right now. Your message is kept here; send it again once the badge says Live.');
-        }
-    });
-    socketHost.addEventListener('htmx:ws:after:message:outgoing', () => {
-        form.reset();
-        fitInput();
-        showError('');
-        input.focus();
-    });
+    // ---- Receiving -----------------------------------------------------------------------------------------
 
     let wasAtBottom = true;
-    socketHost.addEventListener('htmx:ws:before:message:incoming', () => {
-        wasAtBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+    let countBefore = 0;
+    socketHost.addEventListener('htmx:ws:before:message:incoming', (event) => {
+        const data = event.detail.message.data;
+        if (typeof data === 'string') {
+            if (data.startsWith('<div id="chat-resync"')) {
+                // Too much was missed to be sent: load the history afresh.
+                event.detail.cancelled = true;
+                location.reload();
+                return;
+            }
+            const id = /^\s*<article id="(m-\d+)"/.exec(data)?.[1];
+            if (id) {
+                const clientId = /data-client-id="([0-9a-zA-Z_-]+)"/.exec(data)?.[1];
+                if (clientId) acknowledge(clientId);
+                if (document.getElementById(id)) {
+                    // Already shown: the echo of a message resent after a reconnect.
+                    event.detail.cancelled = true;
+                    return;
+                }
+            }
+        }
+        wasAtBottom = isAtBottom();
+        countBefore = messages.querySelectorAll('.message').length;
     });
     socketHost.addEventListener('htmx:ws:after:message:incoming', () => {
+        const added = messages.querySelectorAll('.message').length > countBefore;
+        if (!added) return;
         document.getElementById('empty-room')?.remove();
         markOwnMessages();
-        if (wasAtBottom) messages.scrollTop = messages.scrollHeight;
+        if (wasAtBottom) scrollToBottom();
+        else newMessages.hidden = false;
     });
 
     function markOwnMessages() {
@@ -174,7 +253,34 @@
         }
     }
 
+    // ---- Scrolling -----------------------------------------------------------------------------------------
+
+    function isAtBottom() {
+        return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+    }
+
+    function scrollToBottom() {
+        messages.scrollTop = messages.scrollHeight;
+        newMessages.hidden = true;
+    }
+
+    newMessages.addEventListener('click', scrollToBottom);
+    messages.addEventListener('scroll', () => { if (isAtBottom()) newMessages.hidden = true; });
+
+    // "Load older" puts messages above the ones being read: keep those where they are on screen.
+    let distanceFromBottom = null;
+    document.addEventListener('htmx:before:swap', (event) => {
+        if (event.target.id === 'load-older') distanceFromBottom = messages.scrollHeight - messages.scrollTop;
+    });
+    document.addEventListener('htmx:after:swap', () => {
+        if (distanceFromBottom === null) return;
+        messages.scrollTop = messages.scrollHeight - distanceFromBottom;
+        distanceFromBottom = null;
+        markOwnMessages();
+    });
+
+    document.getElementById('composer-fields').disabled = false;
     markOwnMessages();
-    messages.scrollTop = messages.scrollHeight;
+    scrollToBottom();
     connect();
 })();

@@ -4,34 +4,34 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
-using WebApp.Data;
 
 namespace WebApp.Chat;
 
 /// <summary>
-/// Renders a message with the room page's own partial, outside any request, so a message looks the same
-/// whether it arrived with the page or over the socket.
+/// Renders the room page's own partials outside any request, so what arrives over the socket looks exactly like
+/// what the page rendered.
 /// </summary>
-public sealed class MessageHtmlRenderer(
+public sealed class RazorPartialRenderer(
     IRazorViewEngine viewEngine,
     ITempDataProvider tempDataProvider,
     IModelMetadataProvider metadataProvider,
     IServiceScopeFactory scopeFactory)
 {
-    public const string PartialPath = "/Pages/Rooms/_Message.cshtml";
+    public const string MessagePartial = "/Pages/Rooms/_Message.cshtml";
+    public const string PresencePartial = "/Pages/Rooms/_Presence.cshtml";
 
-    public async Task<string> RenderAsync(ChatMessage message)
+    public async Task<string> RenderAsync<TModel>(string partialPath, TModel model)
     {
         // Views resolve scoped services (e.g. the view buffer pool), so each render gets its own scope.
         await using var scope = scopeFactory.CreateAsyncScope();
         var httpContext = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         var actionContext = new ActionContext(httpContext, new(), new ActionDescriptor());
 
-        var found = viewEngine.GetView(executingFilePath: null, PartialPath, isMainPage: false);
-        if (!found.Success) throw new InvalidOperationException($"The message partial {PartialPath} was not found.");
+        var found = viewEngine.GetView(executingFilePath: null, partialPath, isMainPage: false);
+        if (!found.Success) throw new InvalidOperationException($"The partial {partialPath} was not found.");
 
         await using var output = new StringWriter();
-        var viewData = new ViewDataDictionary<ChatMessage>(metadataProvider, new ModelStateDictionary()) { Model = message };
+        var viewData = new ViewDataDictionary<TModel>(metadataProvider, new ModelStateDictionary()) { Model = model };
         var viewContext = new ViewContext(
             actionContext, found.View, viewData, new TempDataDictionary(httpContext, tempDataProvider), output, new HtmlHelperOptions());
         await found.View.RenderAsync(viewContext);
