@@ -173,7 +173,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
             sent++;
         }
 
-        Assert.True(sent > 64);
+        Assert.True(sent > 256);
         Assert.Equal(sent, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
         Assert.Equal(WebSocketState.Open, active.State);
     }

@@ -48,10 +48,12 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual Dictionary<string, string> Settings => new()
     {
         // Small enough that a stalled client overflows its queue quickly in the slow-client test.
-        ["Chat:OutboundQueueCapacity"] = "64",
+        ["Chat:OutboundQueueCapacity"] = "256",
         ["Chat:CloseTimeout"] = "00:00:01",
         ["Chat:RateLimit:MessagesPerSecond"] = "10000",
         ["Chat:RateLimit:Burst"] = "10000",
+        // Small enough to reach in a test of "missed too much: reload the history".
+        ["Chat:MaxCatchUp"] = "200",
         // Quick enough for the keep-alive test to see a silent client dropped, slow enough for a busy CI machine.
         ["Chat:KeepAliveInterval"] = "00:00:02",
         ["Chat:KeepAliveTimeout"] = "00:00:03",

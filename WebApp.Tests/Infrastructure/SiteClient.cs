@@ -105,15 +105,16 @@ public sealed partial class SiteClient(Uri baseAddress) : IDisposable
     }
 
     /// <summary>Opens a socket the browser's way: the token in a subprotocol beside chat.v1.</summary>
-    public async Task<ClientWebSocket> ConnectAsync(string slug) => await ConnectWithTokenAsync(slug, (await SocketTokenAsync(slug)).Token);
+    public async Task<ClientWebSocket> ConnectAsync(string slug, long? after = null) =>
+        await ConnectWithTokenAsync(slug, (await SocketTokenAsync(slug)).Token, after);
 
-    public async Task<ClientWebSocket> ConnectWithTokenAsync(string slug, string token)
+    public async Task<ClientWebSocket> ConnectWithTokenAsync(string slug, string token, long? after = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.AddSubProtocol("chat.v1");
         socket.Options.AddSubProtocol("bearer." + token);
-        await socket.ConnectAsync(SocketUri(slug), TimeoutToken());
+        await socket.ConnectAsync(SocketUri(slug, after is null ? null : $"after={after}"), TimeoutToken());
         return socket;
     }
 

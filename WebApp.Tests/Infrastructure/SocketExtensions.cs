@@ -14,15 +14,22 @@ public static class SocketExtensions
     /// <summary>The next whole message, or the close status when the server closes instead.</summary>
     public static async Task<(string? Text, WebSocketCloseStatus? Close)> ReceiveAsync(this WebSocket socket, int timeoutSeconds = 10)
     {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        var timeout = SiteClient.TimeoutToken(timeoutSeconds);
-        while (true)
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            var result = await socket.ReceiveAsync(buffer, timeout);
-            if (result.MessageType == WebSocketMessageType.Close) return (null, result.CloseStatus);
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage) return (Encoding.UTF8.GetString(message.ToArray()), null);
+            using var message = new MemoryStream();
+            var timeout = SiteClient.TimeoutToken(timeoutSeconds);
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, timeout);
+                if (result.MessageType == WebSocketMessageType.Close) return (null, result.CloseStatus);
+                message.Write(buffer, 0, result.Count);
+                if (result.EndOfMessage) return (Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length), null);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -45,6 +52,13 @@ public static class SocketExtensions
             var (_, close) = await socket.ReceiveAsync();
             if (close is not null) return close;
         }
+    }
+
+    /// <summary>The sequence number of a message fragment (data-seq), or null for any other frame.</summary>
+    public static long? SeqOf(string frame)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(frame, "^\\s*<article [^>]*data-seq=\"(\\d+)\"");
+        return match.Success ? long.Parse(match.Groups[1].Value) : null;
     }
 
     public static bool IsPresence(string frame) => frame.StartsWith("<div id=\"presence\"", StringComparison.Ordinal);

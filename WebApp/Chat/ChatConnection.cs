@@ -107,14 +107,18 @@ public sealed class ChatConnection : IDisposable
     /// <summary>Sends the live frames held during catch-up, then lets new ones through directly.</summary>
     public void ReleaseLiveFrames()
     {
+        // Broadcasts arriving meanwhile wait on the lock in TryHold, so none overtakes a held frame.
         lock (_holdLock)
         {
-            var held = _heldLiveFrames ?? [];
-            Volatile.Write(ref _heldLiveFrames, null);
-            foreach (var frame in held)
+            foreach (var frame in _heldLiveFrames ?? [])
             {
-                if (!TrySend(frame)) break;
+                if (!_outbox.Writer.TryWrite(frame))
+                {
+                    Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
+                    break;
+                }
             }
+            Volatile.Write(ref _heldLiveFrames, null);
         }
     }
 
