@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.EntityFrameworkCore;
 using WebApp.Auth;
@@ -11,6 +12,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddDbContextFactory<AppDbContext>(options =>
     options.UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db"));
 builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+// The keys protecting cookies live in the database, so people stay signed in across restarts.
+builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>();
 
 // Accounts: Identity UI with cookie sign-in and lockout, plus the socket-token issuer.
 builder.Services.AddAccounts(builder.Environment);

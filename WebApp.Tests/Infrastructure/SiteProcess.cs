@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace WebApp.Tests.Infrastructure;
+
+/// <summary>
+/// The built site as a process of its own on a fixed loopback port, so a test can stop it gracefully (SIGTERM) or
+/// kill it outright, and start it again on the same port and database.
+/// </summary>
+public sealed class SiteProcess : IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("chat-process-").FullName;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int Port { get; } = FreeLoopbackPort();
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
+    /// <summary>What the process printed, for failure messages.</summary>
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "WebApp.dll")])
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString().TrimEnd('/');
+        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(_directory, "chat.db")}";
+        start.Environment["Jwt__SigningKey"] = ChatServer.SigningKey;
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, line) => { lock (_output) _output.AppendLine(line.Data); };
+        _process.ErrorDataReceived += (_, line) => { lock (_output) _output.AppendLine(line.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            Assert.False(_process.HasExited, $"the site exited at start:\n{Output}");
+            try
+            {
+                if ((await http.GetAsync("/")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the site did not start within 60 s:\n{Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>What an orchestrator does on a normal stop: SIGTERM, then wait for the site to finish.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString()])) await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+    }
+
+    /// <summary>A crash: the process is gone at once, with no chance to close anything.</summary>
+    public async Task KillAsync()
+    {
+        _process!.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false }) await KillAsync();
+        _process?.Dispose();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
