@@ -94,7 +94,7 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
             await new RoomPage(page).WaitUntilLiveAsync();
 
             await page.Context.ClearCookiesAsync();
-            CloseEverySocketIn(slug);
+            await CloseEverySocketInAsync(slug);
 
             await page.WaitForURLAsync($"**{AccountPages.LoginPath}**");
         });
@@ -110,7 +110,7 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
             var tokenRequests = 0;
             page.Request += (_, request) => { if (request.Url.Contains("handler=SocketToken")) tokenRequests++; };
 
-            CloseEverySocketIn(slug);
+            await CloseEverySocketInAsync(slug);
             await Expect(room.Status).Not.ToHaveAttributeAsync("data-state", "live");
             await room.WaitUntilLiveAsync();
 
@@ -190,11 +190,17 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
         });
 
     /// <summary>What a server restart or network drop looks like to the page: the server closes its sockets.</summary>
-    private void CloseEverySocketIn(string slug)
+    private async Task CloseEverySocketInAsync(string slug)
     {
         var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
-        var sockets = registry.All.Where(c => c.Grant.Room == slug).ToList();
-        Assert.NotEmpty(sockets);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<ChatConnection> sockets;
+        // The page shows Live as soon as its socket opens; the server adds it to the room a moment later.
+        while ((sockets = registry.All.Where(c => c.Grant.Room == slug).ToList()).Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no socket joined the room");
+            await Task.Delay(10);
+        }
         foreach (var socket in sockets) socket.Close(WebSocketCloseStatus.EndpointUnavailable, "test drops the connection");
     }
 }

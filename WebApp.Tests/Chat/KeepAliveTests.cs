@@ -18,9 +18,13 @@ public sealed class KeepAliveTests(ChatServer server)
 
         // A ClientWebSocket answers pings only while something reads from it; this one never reads.
         using var socket = await silent.ConnectAsync(slug);
-        Assert.Contains(registry.All, c => c.Grant.UserId == userId);
-
         var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!registry.All.Any(c => c.Grant.UserId == userId))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the socket never joined its room");
+            await Task.Delay(10);
+        }
+
         while (registry.All.Any(c => c.Grant.UserId == userId))
         {
             Assert.True(DateTime.UtcNow < deadline, "the silent socket was still open after 15 s");

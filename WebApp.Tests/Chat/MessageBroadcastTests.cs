@@ -161,6 +161,8 @@ public sealed class MessageBroadcastTests(ChatServer server)
         using var active = await alice.ConnectAsync(slug);
         var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
         var text = new string('z', 1990);
+        // Both sockets join just after their handshakes; start once the room has them.
+        while (registry.All.Count(c => c.Grant.Room == slug) < 2) await Task.Delay(10);
 
         // Keep talking until the server gives up on the stalled socket (its queue and the TCP buffers fill first).
         var sent = 0;
