@@ -179,6 +179,30 @@ public sealed class ChatConnection : IDisposable
         {
             Close(WebSocketCloseStatus.NormalClosure, "");
             await writer;
+            await AwaitPeerCloseAsync();
+        }
+    }
+
+    /// <summary>
+    /// After our close frame, read until the peer's reply (briefly): closing the connection with its data unread
+    /// would reset it, and the client could lose the close frame that tells it why.
+    /// </summary>
+    private async Task AwaitPeerCloseAsync()
+    {
+        if (_socket.State != WebSocketState.CloseSent) return;
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
+        try
+        {
+            while ((await _socket.ReceiveAsync(buffer.AsMemory(), timeout.Token)).MessageType != WebSocketMessageType.Close) { }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        {
+            // The peer is gone or silent; the socket is disposed either way.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
