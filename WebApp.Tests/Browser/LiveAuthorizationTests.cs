@@ -9,13 +9,8 @@ namespace WebApp.Tests.Browser;
 [Collection(StrictChatServerCollection.Name)]
 public sealed class LiveAuthorizationTests(StrictChatServer server, ChromiumBrowser chromium)
 {
-    private async Task<IPage> SignedInPersonAsync(List<IPage> pages, string email)
-    {
-        var page = await chromium.NewPersonAsync(server.BaseAddress);
-        pages.Add(page);
-        await new AccountPages(page).RegisterAsync(email, SiteClient.Password);
-        return page;
-    }
+    private Task<IPage> SignedInPersonAsync(List<IPage> pages, string email) =>
+        chromium.NewSignedInPersonAsync(server.BaseAddress, pages, email);
 
     [Fact]
     public Task The_page_refreshes_its_token_in_band_and_keeps_one_socket_open() =>

@@ -9,13 +9,8 @@ namespace WebApp.Tests.Browser;
 [Collection(ChatServerCollection.Name)]
 public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
 {
-    private async Task<IPage> SignedInPersonAsync(List<IPage> pages, string who)
-    {
-        var page = await chromium.NewPersonAsync(server.BaseAddress);
-        pages.Add(page);
-        await new AccountPages(page).RegisterAsync(SiteClient.NewEmail(who), SiteClient.Password);
-        return page;
-    }
+    private Task<IPage> SignedInPersonAsync(List<IPage> pages, string who) =>
+        chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail(who));
 
     [Fact]
     public Task Presence_shows_who_is_here_and_follows_people_coming_and_going() =>

@@ -67,6 +67,15 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>A new person who has just registered through the site's form; the page joins <paramref name="pages"/>.</summary>
+    public async Task<IPage> NewSignedInPersonAsync(Uri baseAddress, List<IPage> pages, string email)
+    {
+        var page = await NewPersonAsync(baseAddress);
+        pages.Add(page);
+        await new Browser.PageObjects.AccountPages(page).RegisterAsync(email, SiteClient.Password);
+        return page;
+    }
+
     /// <summary>Runs a browser test and keeps a screenshot of every open page when it fails.</summary>
     public static async Task WithScreenshotsOnFailureAsync(string testName, Func<List<IPage>, Task> test)
     {
