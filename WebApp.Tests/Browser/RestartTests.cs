@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using WebApp.Bench;
 using WebApp.Tests.Browser.PageObjects;
 using WebApp.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;

@@ -3,20 +3,28 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Bench;
 
 /// <summary>
-/// The built site as a process of its own on a fixed loopback port, so a test can stop it gracefully (SIGTERM) or
-/// kill it outright, and start it again on the same port and database.
+/// The built site (WebApp.dll beside this assembly) as a process of its own on a fixed loopback port with a fresh
+/// database, so the benchmark can measure it from outside and a test can stop it gracefully (SIGTERM) or kill it
+/// outright, and start it again on the same port and database.
 /// </summary>
-public sealed class SiteProcess : IAsyncDisposable
+public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = null) : IAsyncDisposable
 {
+    public const string SigningKey = "benchmark-and-test-signing-key-long-enough-for-hs256-and-hs512!";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("chat-process-").FullName;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
     public int Port { get; } = FreeLoopbackPort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
+    public string DatabasePath => Path.Combine(_directory, "chat.db");
+
+    /// <summary>The running process (for its CPU time and memory), once started.</summary>
+    public Process Process => _process ?? throw new InvalidOperationException("not started");
 
     /// <summary>What the process printed, for failure messages.</summary>
     public string Output
@@ -35,8 +43,12 @@ public sealed class SiteProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString().TrimEnd('/');
-        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(_directory, "chat.db")}";
-        start.Environment["Jwt__SigningKey"] = ChatServer.SigningKey;
+        start.Environment["ConnectionStrings__Default"] = $"Data Source={DatabasePath}";
+        start.Environment["Jwt__SigningKey"] = SigningKey;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[key.Replace(":", "__")] = value;
+        }
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, line) => { lock (_output) _output.AppendLine(line.Data); };
         _process.ErrorDataReceived += (_, line) => { lock (_output) _output.AppendLine(line.Data); };
@@ -47,7 +59,7 @@ public sealed class SiteProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            Assert.False(_process.HasExited, $"the site exited at start:\n{Output}");
+            if (_process.HasExited) throw new InvalidOperationException($"the site exited at start:\n{Output}");
             try
             {
                 if ((await http.GetAsync("/")).StatusCode == HttpStatusCode.OK) return;
@@ -56,7 +68,7 @@ public sealed class SiteProcess : IAsyncDisposable
             {
                 // Not listening yet.
             }
-            Assert.True(DateTime.UtcNow < deadline, $"the site did not start within 60 s:\n{Output}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the site did not start within 60 s:\n{Output}");
             await Task.Delay(200);
         }
     }
