@@ -9,8 +9,9 @@ using WebApp.Security;
 var builder = WebApplication.CreateBuilder(args);
 
 // Data: EF Core on SQLite (Data Source=app.db unless configured). Sockets outlive requests, hence the factory.
-builder.Services.AddDbContextFactory<AppDbContext>(options =>
-    options.UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db"));
+builder.Services.AddDbContextFactory<AppDbContext>(options => options
+    .UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db")
+    .AddInterceptors(new SqlitePragmas()));
 builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
 // The keys protecting cookies live in the database, so people stay signed in across restarts.
 builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>();

@@ -59,6 +59,12 @@ public sealed class RoomMembers
     /// </summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>The rendered presence fragment, kept until someone comes or goes.</summary>
+    public byte[]? PresenceFrame { get; set; }
+
+    /// <summary>Set while a presence announcement is scheduled, so a burst of joins is announced once.</summary>
+    public int AnnouncementPending;
+
     /// <summary>A snapshot, cheap to iterate while sockets come and go.</summary>
     public ImmutableArray<ChatConnection> Connections => _connections;
 
@@ -76,6 +82,7 @@ public sealed class RoomMembers
             var userId = connection.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
             _people = _people.SetItem(userId, (connection.Grant.DisplayName, sockets + 1));
+            if (sockets == 0) PresenceFrame = null;
             return sockets == 0;
         }
     }
@@ -91,6 +98,7 @@ public sealed class RoomMembers
             var userId = connection.Grant.UserId;
             var person = _people[userId];
             _people = person.Sockets == 1 ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
+            if (person.Sockets == 1) PresenceFrame = null;
             return person.Sockets == 1;
         }
     }

@@ -20,6 +20,9 @@ public sealed class RoomMessagePublisher(
     /// <summary>The fragment that tells a client it missed too much to be sent: reload the history instead.</summary>
     public const string ResyncElementId = "chat-resync";
 
+    /// <summary>People coming and going within this long are announced together, once.</summary>
+    private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
+
     public async Task PublishAsync(ChatConnection sender, string text, string? clientId)
     {
         var room = registry.Room(sender.RoomId);
@@ -75,9 +78,10 @@ public sealed class RoomMessagePublisher(
                         .ToListAsync();
                 }
             }
-            // Presence goes through the held frames too, so this socket gets it after what it missed.
-            if (room.Add(connection)) await AnnouncePresenceAsync(room);
-            else connection.TrySend(await RenderPresenceAsync(room));
+            // Presence goes through the held frames too, so this socket gets it after what it missed. Someone new
+            // is announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
+            if (room.Add(connection)) SchedulePresenceAnnouncement(room);
+            else connection.TrySend(await PresenceFrameAsync(room));
         }
         finally
         {
@@ -99,7 +103,7 @@ public sealed class RoomMessagePublisher(
         await room.Gate.WaitAsync();
         try
         {
-            if (room.Remove(connection)) await AnnouncePresenceAsync(room);
+            if (room.Remove(connection)) SchedulePresenceAnnouncement(room);
         }
         finally
         {
@@ -107,15 +111,39 @@ public sealed class RoomMessagePublisher(
         }
     }
 
-    /// <summary>Call with the room's gate held.</summary>
-    private async Task AnnouncePresenceAsync(RoomMembers room)
+    /// <summary>
+    /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
+    /// a thousand people join at once renders and sends the list a few times, not a thousand.
+    /// </summary>
+    private void SchedulePresenceAnnouncement(RoomMembers room)
     {
-        var frame = await RenderPresenceAsync(room);
-        foreach (var connection in room.Connections) connection.TrySend(frame);
+        if (Interlocked.Exchange(ref room.AnnouncementPending, 1) == 1) return;
+        _ = AnnounceLaterAsync();
+
+        async Task AnnounceLaterAsync()
+        {
+            await Task.Delay(PresenceCoalescing);
+            await room.Gate.WaitAsync();
+            try
+            {
+                Volatile.Write(ref room.AnnouncementPending, 0);
+                var frame = await PresenceFrameAsync(room);
+                foreach (var connection in room.Connections) connection.TrySend(frame);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Presence announcement failed");
+            }
+            finally
+            {
+                room.Gate.Release();
+            }
+        }
     }
 
-    private async Task<byte[]> RenderPresenceAsync(RoomMembers room) =>
-        Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, room.OnlineNames()));
+    /// <summary>Call with the room's gate held.</summary>
+    private async Task<byte[]> PresenceFrameAsync(RoomMembers room) =>
+        room.PresenceFrame ??= Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, room.OnlineNames()));
 
     private async Task<byte[]> RenderMessageAsync(ChatMessage message) =>
         Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.MessagePartial, message));
