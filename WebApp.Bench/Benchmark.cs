@@ -166,7 +166,8 @@ public static partial class Benchmark
         using var stop = new CancellationTokenSource();
         var receivers = sockets.Select(socket => ReceiveLoopAsync(socket, _ => { }, stop.Token)).ToList();
 
-        log.WriteLine($"holding {options.Clients} sockets open for {options.Seconds} s");
+        log.WriteLine($"holding {options.Clients} sockets open for {options.Seconds} s (after 2 s to settle)");
+        await Task.Delay(TimeSpan.FromSeconds(2));
         var serverCpu = new CpuMeter(site.Process);
         await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
         var after = ProcessMemory.ResidentBytes(site.Process);

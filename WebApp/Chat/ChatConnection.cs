@@ -208,14 +208,23 @@ public sealed class ChatConnection : IDisposable
 
     private async Task ReceiveLoopAsync(ChatFrameHandler handler)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
-        try
+        while (!IsClosing)
         {
-            while (!IsClosing)
+            // Wait for the next frame with no buffer at all, so an idle socket holds none; rent one only to read it.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+            if (first.MessageType == WebSocketMessageType.Close) return;
+            if (first.MessageType == WebSocketMessageType.Binary)
+            {
+                Close(WebSocketCloseStatus.InvalidMessageType, "binary frames are not accepted");
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
+            try
             {
                 var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
+                var result = first;
+                while (!result.EndOfMessage)
                 {
                     if (length == _options.MaxFrameBytes)
                     {
@@ -226,13 +235,6 @@ public sealed class ChatConnection : IDisposable
                     if (result.MessageType == WebSocketMessageType.Close) return;
                     length += result.Count;
                 }
-                while (!result.EndOfMessage);
-
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    Close(WebSocketCloseStatus.InvalidMessageType, "binary frames are not accepted");
-                    return;
-                }
 
                 var frame = ClientFrame.Parse(buffer.AsSpan(0, length));
                 if (frame is null)
@@ -242,10 +244,10 @@ public sealed class ChatConnection : IDisposable
                 }
                 await handler.HandleAsync(this, frame, _abort.Token);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
