@@ -8,8 +8,9 @@ using WebApp.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Data: EF Core on SQLite (Data Source=app.db unless configured). Sockets outlive requests, hence the factory.
-builder.Services.AddDbContextFactory<AppDbContext>(options => options
+// Data: EF Core on SQLite (Data Source=app.db unless configured). Sockets outlive requests, hence the factory;
+// contexts are pooled because every message and page uses one.
+builder.Services.AddPooledDbContextFactory<AppDbContext>(options => options
     .UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db")
     .AddInterceptors(new SqlitePragmas()));
 builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
