@@ -10,10 +10,7 @@ namespace WebApp.Auth;
 public sealed record SocketGrant(
     string UserId, string DisplayName, string Room, string SessionId, string StampHash, string TokenId, DateTime ExpiresAt);
 
-public readonly record struct SocketTokenCheck(SocketGrant? Grant, string? Failure)
-{
-    public bool IsValid => Grant is not null;
-}
+public readonly record struct SocketTokenCheck(SocketGrant? Grant, string? Failure);
 
 /// <summary>
 /// Mints and validates the short-lived, single-room JWTs that open chat sockets.
