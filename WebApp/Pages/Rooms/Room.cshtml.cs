@@ -87,7 +87,7 @@ public sealed class RoomModel(
     /// </summary>
     public async Task<IActionResult> OnPostSocketTokenAsync(string slug)
     {
-        if (!await LoadRoomAsync(slug)) return NotFound(new { error = "unknown room" });
+        if (await EnterableRoomAsync(slug) is null) return NotFound(new { error = "unknown room" });
 
         // The cookie alone is not enough: its security stamp must still be current ("sign out everywhere",
         // a password change) and the account not locked, or no new socket authorization is handed out.
@@ -139,18 +139,21 @@ public sealed class RoomModel(
         return await MembersPanelAsync();
     }
 
-    /// <summary>Loads the room if it exists and this user may see it; a private room is "not found" to outsiders.</summary>
+    /// <summary>
+    /// Loads the room if it exists and this user may see it; a private room is "not found" to outsiders. Who may
+    /// enter is the socket's own rule (RoomDirectory), so page, token handler and socket always agree.
+    /// </summary>
     private async Task<bool> LoadRoomAsync(string slug)
     {
-        var room = await db.Rooms.AsNoTracking().FirstOrDefaultAsync(r => r.Slug == slug);
-        if (room is null) return false;
-        if (room.IsPrivate && room.CreatedById != CurrentUserId
-            && !await db.RoomMembers.AnyAsync(m => m.RoomId == room.Id && m.UserId == CurrentUserId))
-        {
-            return false;
-        }
-        Room = room;
+        if (await EnterableRoomAsync(slug) is not { } info) return false;
+        Room = await db.Rooms.AsNoTracking().FirstAsync(r => r.Id == info.Id);
         return true;
+    }
+
+    private async Task<RoomInfo?> EnterableRoomAsync(string slug)
+    {
+        var info = await directory.FindAsync(slug, HttpContext.RequestAborted);
+        return info is not null && await directory.MayEnterAsync(info, CurrentUserId, HttpContext.RequestAborted) ? info : null;
     }
 
     private async Task LoadMembersAsync()
