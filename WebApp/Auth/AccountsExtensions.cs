@@ -73,7 +73,7 @@ public static class AccountsExtensions
     private static Task RedirectOnlyNavigations(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var request = context.Request;
-        var isNavigation = !request.Headers.ContainsKey("HX-Request")
+        var isNavigation = !request.IsHtmx()
             && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)
                 || request.Headers["Sec-Fetch-Mode"] == "navigate");
         if (isNavigation)

@@ -59,7 +59,7 @@ public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry,
         }
 
         var roomUrl = Url.Page("/Rooms/Room", new { slug = room.Slug })!;
-        if (IsHtmx)
+        if (Request.IsHtmx())
         {
             Response.Headers["HX-Redirect"] = roomUrl;
             return new NoContentResult();
@@ -69,13 +69,11 @@ public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry,
 
     public int PeopleOnlineIn(RoomSummary room) => registry.OnlineIn(room.Id);
 
-    private bool IsHtmx => Request.Headers.ContainsKey("HX-Request");
-
     /// <summary>htmx gets just the form back, with its errors; without JavaScript the whole page is shown again.</summary>
     private async Task<IActionResult> InvalidAsync()
     {
-        Response.Headers.Vary = "HX-Request";
-        if (IsHtmx)
+        Response.Headers.Vary = Htmx.RequestHeader;
+        if (Request.IsHtmx())
         {
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Partial("_CreateRoomForm", this);

@@ -65,7 +65,7 @@ public sealed class RoomModel(
     {
         if (!await LoadRoomAsync(slug)) return NotFound();
         await LoadHistoryAsync(before);
-        Response.Headers.Vary = "HX-Request";
+        Response.Headers.Vary = Htmx.RequestHeader;
         return Partial("_OlderMessages", this);
     }
 
@@ -171,9 +171,9 @@ public sealed class RoomModel(
     /// <summary>htmx swaps just the members panel; without JavaScript the room page is loaded again.</summary>
     private async Task<IActionResult> MembersPanelAsync()
     {
-        if (!Request.Headers.ContainsKey("HX-Request")) return ModelState.IsValid ? RedirectToPage(new { slug = Room.Slug }) : await OnGetAsync(Room.Slug, null);
+        if (!Request.IsHtmx()) return ModelState.IsValid ? RedirectToPage(new { slug = Room.Slug }) : await OnGetAsync(Room.Slug, null);
         await LoadMembersAsync();
-        Response.Headers.Vary = "HX-Request";
+        Response.Headers.Vary = Htmx.RequestHeader;
         if (!ModelState.IsValid) Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
         return Partial("_Members", this);
     }
