@@ -114,7 +114,7 @@ public sealed class ChatSocketEndpoint(
         }
         finally
         {
-            await publisher.LeaveAsync(connection);
+            publisher.Leave(connection);
             logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);
         }
     }

@@ -9,7 +9,7 @@ public sealed class RoomConnectionRegistry
     private readonly ConcurrentDictionary<int, RoomMembers> _rooms = new();
     private readonly ConcurrentDictionary<string, int> _socketsPerUser = new();
 
-    /// <summary>A room's members and its publish gate; entries stay for the life of the process (one per room used).</summary>
+    /// <summary>A room's members and delivery order; entries stay for the life of the process (one per room used).</summary>
     public RoomMembers Room(int roomId) => _rooms.GetOrAdd(roomId, static _ => new RoomMembers());
 
     /// <summary>People (not sockets) connected to a room.</summary>
@@ -45,7 +45,11 @@ public sealed class RoomConnectionRegistry
     }
 }
 
-/// <summary>The sockets in one room, who they belong to, and the gate that orders what the room is sent.</summary>
+/// <summary>
+/// The sockets in one room and who they belong to, and the room's delivery order: stored messages go out strictly in
+/// sequence, whatever order their renders finish in, and a joining socket learns exactly which of them it will be sent
+/// live, so catch-up reads only what came before.
+/// </summary>
 public sealed class RoomMembers
 {
     private readonly Lock _lock = new();
@@ -53,14 +57,15 @@ public sealed class RoomMembers
     private ImmutableSortedDictionary<string, (string Name, int Sockets)> _people =
         ImmutableSortedDictionary<string, (string, int)>.Empty;
 
-    /// <summary>
-    /// Held while a message is stored and broadcast, a socket joins (and is sent what it missed), or presence is
-    /// announced, so every member sees the room's events in one order, with nothing missed or doubled.
-    /// </summary>
-    public SemaphoreSlim Gate { get; } = new(1, 1);
+    /// <summary>The last sequence number sent to the room's sockets; -1 until the first socket joins.</summary>
+    private long _deliveredSeq = -1;
 
-    /// <summary>The rendered presence fragment, kept until someone comes or goes.</summary>
-    public byte[]? PresenceFrame { get; set; }
+    /// <summary>Messages whose render finished before an earlier message's did, waiting for their turn.</summary>
+    private readonly SortedDictionary<long, byte[]?> _waiting = [];
+
+    private long _presenceVersion;
+    private long _presenceVersionSent;
+    private (long Version, byte[] Frame)? _presenceFrame;
 
     /// <summary>Set while a presence announcement is scheduled, so a burst of joins is announced once.</summary>
     public int AnnouncementPending;
@@ -70,20 +75,38 @@ public sealed class RoomMembers
 
     public int OnlineCount => _people.Count;
 
-    /// <summary>Display names of the people connected, each once however many tabs they have open.</summary>
-    public IReadOnlyList<string> OnlineNames() => _people.Values.Select(p => p.Name).Order(StringComparer.CurrentCultureIgnoreCase).ToList();
+    public bool KnowsDeliveredSeq => Volatile.Read(ref _deliveredSeq) >= 0;
 
-    /// <summary>Adds a socket; true when it is the user's first here (they just came online).</summary>
-    public bool Add(ChatConnection connection)
+    /// <summary>Display names of the people connected, each once however many tabs they have open.</summary>
+    public IReadOnlyList<string> OnlineNames() => Names(_people);
+
+    /// <summary>
+    /// Sets where delivery starts, read from the database before the first socket joins: no message can be stored in
+    /// a room before someone has joined it, so none is in flight. Later calls (racing first joins) change nothing.
+    /// </summary>
+    public void StartDeliveryAfter(long lastSeq)
     {
         lock (_lock)
         {
+            if (_deliveredSeq < 0) _deliveredSeq = lastSeq;
+        }
+    }
+
+    /// <summary>
+    /// Adds a socket. It is sent every message after <c>DeliveredSeq</c> live, so catch-up reads up to there.
+    /// <c>CameOnline</c> is true when it is the user's first socket here.
+    /// </summary>
+    public (long DeliveredSeq, bool CameOnline) Add(ChatConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_deliveredSeq < 0) throw new InvalidOperationException("StartDeliveryAfter must come before the first Add.");
             _connections = _connections.Add(connection);
             var userId = connection.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
             _people = _people.SetItem(userId, (connection.Grant.DisplayName, sockets + 1));
-            if (sockets == 0) PresenceFrame = null;
-            return sockets == 0;
+            if (sockets == 0) _presenceVersion++;
+            return (_deliveredSeq, sockets == 0);
         }
     }
 
@@ -98,8 +121,73 @@ public sealed class RoomMembers
             var userId = connection.Grant.UserId;
             var person = _people[userId];
             _people = person.Sockets == 1 ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
-            if (person.Sockets == 1) PresenceFrame = null;
+            if (person.Sockets == 1) _presenceVersion++;
             return person.Sockets == 1;
         }
     }
+
+    /// <summary>
+    /// Sends stored message <paramref name="seq"/> to every socket once all before it have gone. Every stored
+    /// message must be delivered exactly once, with a null frame if it could not be rendered, or the room stalls.
+    /// </summary>
+    public void Deliver(long seq, byte[]? frame)
+    {
+        lock (_lock)
+        {
+            if (_deliveredSeq < 0) _deliveredSeq = seq - 1;
+            if (seq != _deliveredSeq + 1)
+            {
+                _waiting[seq] = frame;
+                return;
+            }
+            SendToAll(frame);
+            _deliveredSeq = seq;
+            while (_waiting.Remove(_deliveredSeq + 1, out var next))
+            {
+                SendToAll(next);
+                _deliveredSeq++;
+            }
+        }
+    }
+
+    /// <summary>Who is online now, with a version that changes whenever that does.</summary>
+    public (long Version, IReadOnlyList<string> Names) PresenceSnapshot()
+    {
+        lock (_lock) return (_presenceVersion, Names(_people));
+    }
+
+    /// <summary>The rendered presence fragment for <paramref name="version"/>, if it is the one kept.</summary>
+    public byte[]? CachedPresence(long version)
+    {
+        lock (_lock) return _presenceFrame is { } kept && kept.Version == version ? kept.Frame : null;
+    }
+
+    /// <summary>
+    /// Sends a rendered presence fragment to everyone (or to one socket), unless a newer one was sent already: the
+    /// announcements race each other, and the latest list must be the one that stays on screen.
+    /// </summary>
+    public void SendPresence(long version, byte[] frame, ChatConnection? only = null)
+    {
+        lock (_lock)
+        {
+            if (version == _presenceVersion) _presenceFrame = (version, frame);
+            if (only is not null)
+            {
+                if (version == _presenceVersion) only.TrySend(frame);
+                return;
+            }
+            if (version <= _presenceVersionSent) return;
+            _presenceVersionSent = version;
+            SendToAll(frame);
+        }
+    }
+
+    private void SendToAll(byte[]? frame)
+    {
+        if (frame is null) return;
+        foreach (var connection in _connections) connection.TrySend(frame);
+    }
+
+    private static List<string> Names(ImmutableSortedDictionary<string, (string Name, int Sockets)> people) =>
+        people.Values.Select(p => p.Name).Order(StringComparer.CurrentCultureIgnoreCase).ToList();
 }

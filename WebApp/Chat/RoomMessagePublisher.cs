@@ -11,9 +11,9 @@ namespace WebApp.Chat;
 /// </summary>
 public sealed class RoomMessagePublisher(
     IDbContextFactory<AppDbContext> dbFactory,
+    MessageWriter writer,
     RazorPartialRenderer renderer,
     RoomConnectionRegistry registry,
-    TimeProvider clock,
     IOptions<ChatOptions> options,
     ILogger<RoomMessagePublisher> logger)
 {
@@ -24,97 +24,88 @@ public sealed class RoomMessagePublisher(
     private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// SQLite takes one writer at a time, and a writer that finds it busy retries by putting its thread to sleep
-    /// (the profile showed a quarter of the time there). Rooms therefore queue for writing here, with an await.
+    /// Stores the message (durably, before anyone sees it), then sends it to the room in sequence order. Once a
+    /// message is accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing here
+    /// observes the sender's cancellation.
     /// </summary>
-    private readonly SemaphoreSlim _writer = new(1, 1);
-
     public async Task PublishAsync(ChatConnection sender, string text, string? clientId)
     {
-        var room = registry.Room(sender.RoomId);
-        // Once a message is accepted it is stored and delivered even if its sender disconnects meanwhile,
-        // so nothing here observes the sender's cancellation.
-        await room.Gate.WaitAsync();
+        StoredMessage stored;
         try
         {
-            var (message, isNew) = await StoreAsync(sender, text, clientId);
-            var frame = await RenderMessageAsync(message);
-            if (!isNew)
-            {
-                // A resend of something already stored: acknowledge it to the sender again, tell nobody else.
-                sender.TrySend(frame);
-                return;
-            }
-            foreach (var connection in room.Connections) connection.TrySend(frame);
-            logger.LogDebug("Message {Seq} in room {Room} sent to {Count} sockets", message.Seq, sender.Grant.Room, room.Connections.Length);
+            stored = await writer.StoreAsync(new NewMessage(sender.RoomId, sender.Grant.UserId, sender.Grant.DisplayName, text, clientId));
         }
-        finally
+        catch (Exception e)
         {
-            room.Gate.Release();
+            logger.LogError(e, "Message from user {UserId} in room {Room} was not stored", sender.Grant.UserId, sender.Grant.Room);
+            sender.SendError("Your message could not be saved. Please send it again.");
+            return;
+        }
+
+        byte[]? frame = null;
+        try
+        {
+            frame = await RenderMessageAsync(stored.Message);
+        }
+        catch (Exception e)
+        {
+            // Stored but not renderable: the room must still move past it, and a reload shows the stored text.
+            logger.LogError(e, "Message {Seq} in room {Room} could not be rendered", stored.Message.Seq, sender.Grant.Room);
+        }
+        if (stored.IsNew)
+        {
+            registry.Room(sender.RoomId).Deliver(stored.Message.Seq, frame);
+        }
+        else if (frame is not null)
+        {
+            // A resend of something already stored: acknowledge it to the sender again, tell nobody else.
+            sender.TrySend(frame);
         }
     }
 
     /// <summary>
     /// Adds a socket to its room and sends it every message after <paramref name="afterSeq"/>, in order, before any
-    /// live one. Reading and registering happen under the room's gate, so each message is either in what was read
-    /// or broadcast to this socket afterwards: never both, never neither.
+    /// live one. The room says up to which message it has delivered at the moment the socket is added: those are
+    /// read from the database, everything later arrives live. Never both, never neither.
     /// </summary>
     public async Task JoinAsync(ChatConnection connection, long? afterSeq)
     {
         var room = registry.Room(connection.RoomId);
-        List<ChatMessage> missed = [];
-        long? tooFarBehind = null;
         connection.HoldLiveFrames();
-        await room.Gate.WaitAsync();
-        try
+        await using var db = await dbFactory.CreateDbContextAsync();
+        if (!room.KnowsDeliveredSeq)
         {
-            if (afterSeq is { } after)
-            {
-                await using var db = await dbFactory.CreateDbContextAsync();
-                var lastSeq = await db.Rooms.Where(r => r.Id == connection.RoomId).Select(r => r.LastSeq).SingleAsync();
-                if (lastSeq - after > options.Value.MaxCatchUp || after > lastSeq)
-                {
-                    tooFarBehind = lastSeq - after;
-                }
-                else if (lastSeq > after)
-                {
-                    missed = await db.Messages.AsNoTracking()
-                        .Where(m => m.RoomId == connection.RoomId && m.Seq > after)
-                        .OrderBy(m => m.Seq)
-                        .ToListAsync();
-                }
-            }
-            // Presence goes through the held frames too, so this socket gets it after what it missed. Someone new
-            // is announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
-            if (room.Add(connection)) SchedulePresenceAnnouncement(room);
-            else connection.TrySend(await PresenceFrameAsync(room));
+            room.StartDeliveryAfter(await db.Rooms.Where(r => r.Id == connection.RoomId).Select(r => r.LastSeq).SingleAsync());
         }
-        finally
-        {
-            room.Gate.Release();
-        }
+        var (deliveredSeq, cameOnline) = room.Add(connection);
+        // Presence goes through the held frames too, so this socket gets it after what it missed. Someone new is
+        // announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
+        if (cameOnline) SchedulePresenceAnnouncement(room);
+        else await SendPresenceAsync(room, connection);
 
-        if (tooFarBehind is { } count)
+        if (afterSeq is { } after)
         {
-            await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
-                $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{count}\"></div>"));
+            if (deliveredSeq - after > options.Value.MaxCatchUp || after > deliveredSeq)
+            {
+                await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
+                    $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{deliveredSeq - after}\"></div>"));
+            }
+            else if (deliveredSeq > after)
+            {
+                var missed = await db.Messages.AsNoTracking()
+                    .Where(m => m.RoomId == connection.RoomId && m.Seq > after && m.Seq <= deliveredSeq)
+                    .OrderBy(m => m.Seq)
+                    .ToListAsync();
+                foreach (var message in missed) await connection.SendMissedAsync(await RenderMessageAsync(message));
+            }
         }
-        foreach (var message in missed) await connection.SendMissedAsync(await RenderMessageAsync(message));
         connection.ReleaseLiveFrames();
     }
 
-    public async Task LeaveAsync(ChatConnection connection)
+    public void Leave(ChatConnection connection)
     {
         var room = registry.Room(connection.RoomId);
-        await room.Gate.WaitAsync();
-        try
-        {
-            if (room.Remove(connection)) SchedulePresenceAnnouncement(room);
-        }
-        finally
-        {
-            room.Gate.Release();
-        }
+        if (room.Remove(connection)) SchedulePresenceAnnouncement(room);
     }
 
     /// <summary>
@@ -128,74 +119,27 @@ public sealed class RoomMessagePublisher(
 
         async Task AnnounceLaterAsync()
         {
-            await Task.Delay(PresenceCoalescing);
-            await room.Gate.WaitAsync();
             try
             {
+                await Task.Delay(PresenceCoalescing);
                 Volatile.Write(ref room.AnnouncementPending, 0);
-                var frame = await PresenceFrameAsync(room);
-                foreach (var connection in room.Connections) connection.TrySend(frame);
+                await SendPresenceAsync(room, only: null);
             }
             catch (Exception e)
             {
                 logger.LogError(e, "Presence announcement failed");
             }
-            finally
-            {
-                room.Gate.Release();
-            }
         }
     }
 
-    /// <summary>Call with the room's gate held.</summary>
-    private async Task<byte[]> PresenceFrameAsync(RoomMembers room) =>
-        room.PresenceFrame ??= Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, room.OnlineNames()));
+    private async Task SendPresenceAsync(RoomMembers room, ChatConnection? only)
+    {
+        var (version, names) = room.PresenceSnapshot();
+        var frame = room.CachedPresence(version)
+            ?? Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, names));
+        room.SendPresence(version, frame, only);
+    }
 
     private async Task<byte[]> RenderMessageAsync(ChatMessage message) =>
         Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.MessagePartial, message));
-
-    private async Task<(ChatMessage Message, bool IsNew)> StoreAsync(ChatConnection sender, string text, string? clientId)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync();
-        if (clientId is not null)
-        {
-            var earlier = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.AuthorId == sender.Grant.UserId && m.ClientId == clientId);
-            if (earlier is not null) return (earlier, false);
-        }
-
-        await _writer.WaitAsync();
-        try
-        {
-            return (await InsertAsync(db, sender, text, clientId, now), true);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
-
-    private static async Task<ChatMessage> InsertAsync(AppDbContext db, ChatConnection sender, string text, string? clientId, DateTime now)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        // Claiming the next sequence number and storing the message commit together, so sequences have no gaps.
-        var seq = (await db.Database
-            .SqlQuery<long>($"UPDATE Rooms SET LastSeq = LastSeq + 1, LastMessageAt = {now} WHERE Id = {sender.RoomId} RETURNING LastSeq AS Value")
-            .ToListAsync()).Single();
-
-        var message = new ChatMessage
-        {
-            RoomId = sender.RoomId,
-            Seq = seq,
-            AuthorId = sender.Grant.UserId,
-            AuthorName = sender.Grant.DisplayName,
-            Text = text,
-            SentAt = now,
-            ClientId = clientId,
-        };
-        db.Messages.Add(message);
-        await db.SaveChangesAsync();
-        await transaction.CommitAsync();
-        return message;
-    }
 }
