@@ -131,17 +131,17 @@ public sealed class MessageWriter : IAsyncDisposable
             _connection = db.Database.GetDbConnection();
             _findResend = Command(
                 """SELECT "Id", "RoomId", "Seq", "AuthorName", "Text", "SentAt" FROM "Messages" WHERE "AuthorId" = @author AND "ClientId" = @client""",
-                ("author", DbType.String), ("client", DbType.String));
+                ("@author", DbType.String), ("@client", DbType.String));
             _claimSeq = Command(
                 """UPDATE "Rooms" SET "LastSeq" = "LastSeq" + 1, "LastMessageAt" = @now WHERE "Id" = @room RETURNING "LastSeq" """,
-                ("now", null), ("room", DbType.Int32));
+                ("@now", null), ("@room", DbType.Int32));
             _insert = Command(
                 """
                 INSERT INTO "Messages" ("RoomId", "Seq", "AuthorId", "AuthorName", "Text", "SentAt", "ClientId")
                 VALUES (@room, @seq, @author, @name, @text, @now, @client) RETURNING "Id"
                 """,
-                ("room", DbType.Int32), ("seq", DbType.Int64), ("author", DbType.String), ("name", DbType.String),
-                ("text", DbType.String), ("now", null), ("client", DbType.String));
+                ("@room", DbType.Int32), ("@seq", DbType.Int64), ("@author", DbType.String), ("@name", DbType.String),
+                ("@text", DbType.String), ("@now", null), ("@client", DbType.String));
         }
 
         public static async Task<Commands> OpenAsync(IDbContextFactory<AppDbContext> dbFactory)
@@ -219,6 +219,7 @@ public sealed class MessageWriter : IAsyncDisposable
             foreach (var (name, type) in parameters)
             {
                 var parameter = command.CreateParameter();
+                // With its prefix, so SQLite finds it by name once instead of trying each prefix on every bind.
                 parameter.ParameterName = name;
                 // Dates are left to the provider to infer: a UTC DateTime becomes PostgreSQL's timestamptz, and
                 // SQLite's text in the same format EF Core writes.
