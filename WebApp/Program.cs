@@ -1,19 +1,17 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.EntityFrameworkCore;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.Operations;
+using WebApp.ScaleOut;
 using WebApp.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Data: EF Core on SQLite (Data Source=app.db unless configured). Sockets outlive requests, hence the factory;
-// contexts are pooled because every message and page uses one.
-builder.Services.AddPooledDbContextFactory<AppDbContext>(options => options
-    .UseSqlite(builder.Configuration.GetConnectionString("Default") ?? "Data Source=app.db")
-    .AddInterceptors(new SqlitePragmas()));
-builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
+// Data: EF Core on SQLite (Data Source=app.db unless configured) or, with Database:Provider=Postgres, PostgreSQL.
+// Sockets outlive requests, hence the factory; contexts are pooled because every message and page uses one.
+builder.AddDatabase();
 // The keys protecting cookies live in the database, so people stay signed in across restarts.
 builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>();
 
@@ -22,6 +20,12 @@ builder.Services.AddAccounts(builder.Environment);
 
 // Chat: the socket endpoint, the per-room connection registry and the message publisher.
 builder.Services.AddChat();
+
+// Scale-out: with ConnectionStrings:Redis, instances share messages, presence, revocations and used token ids.
+builder.AddScaleOut();
+
+// Operations: /healthz and /readyz; chat metrics are on the meter WebApp.Chat.
+builder.Services.AddHealth(builder.Configuration);
 
 // Request logs that never contain a socket token.
 builder.AddRequestLoggingWithoutTokens();
@@ -58,5 +62,6 @@ app.UseWebSockets();
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();
 app.MapChat();
+app.MapHealth();
 
 app.Run();

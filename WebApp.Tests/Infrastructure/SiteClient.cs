@@ -12,14 +12,18 @@ public sealed record SocketToken(string Token, DateTime ExpiresAt);
 /// Drives the site the way a browser's forms do (register, create a room, fetch a socket token) with its own cookies.
 /// Redirects are not followed, so tests see exactly what the server answered.
 /// </summary>
-public sealed partial class SiteClient(Uri baseAddress) : IDisposable
+/// <param name="cookies">Shared with another client to be the same browser session on another instance of the site.</param>
+public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies = null) : IDisposable
 {
     public const string Password = "Pa$$w0rd-for-tests";
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+    private readonly HttpClient _http = new(new SocketsHttpHandler { CookieContainer = cookies ??= new CookieContainer(), AllowAutoRedirect = false })
     {
         BaseAddress = baseAddress,
     };
+
+    /// <summary>This client's cookies (its session), to share with a client of another instance.</summary>
+    public CookieContainer Cookies => cookies!;
 
     public HttpClient Http => _http;
     public Uri BaseAddress => baseAddress;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.ScaleOut;
 
 namespace WebApp.Auth;
 
@@ -20,7 +21,7 @@ public sealed class AppSignInManager(
     ILogger<SignInManager<AppUser>> logger,
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<AppUser> confirmation,
-    SocketRevocation revocation)
+    IChatBackplane backplane)
     : SignInManager<AppUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     /// <summary>The cookie claim naming one browser's sign-in.</summary>
@@ -43,6 +44,6 @@ public sealed class AppSignInManager(
         var userId = Context.User.FindFirstValue(ClaimTypes.NameIdentifier);
         var sessionId = Context.User.FindFirstValue(SessionClaim);
         await base.SignOutAsync();
-        if (userId is not null && sessionId is not null) revocation.CloseSessionSockets(userId, sessionId);
+        if (userId is not null && sessionId is not null) await backplane.RevokeAsync(RevocationSignal.SignedOut(userId, sessionId));
     }
 }

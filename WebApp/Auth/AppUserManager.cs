@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.ScaleOut;
 
 namespace WebApp.Auth;
 
@@ -19,8 +20,7 @@ public sealed class AppUserManager(
     IdentityErrorDescriber errors,
     IServiceProvider services,
     ILogger<UserManager<AppUser>> logger,
-    UserSecurityStates securityStates,
-    SocketRevocation revocation)
+    IChatBackplane backplane)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     protected override async Task<IdentityResult> UpdateUserAsync(AppUser user)
@@ -28,9 +28,8 @@ public sealed class AppUserManager(
         var result = await base.UpdateUserAsync(user);
         if (result.Succeeded)
         {
-            securityStates.Forget(user.Id);
             var lockedOut = SupportsUserLockout && user.LockoutEnabled && user.LockoutEnd > DateTimeOffset.UtcNow;
-            revocation.CloseStaleSockets(user.Id, SocketTokens.StampHash(user.SecurityStamp), lockedOut);
+            await backplane.RevokeAsync(RevocationSignal.UserChanged(user.Id, SocketTokens.StampHash(user.SecurityStamp), lockedOut));
         }
         return result;
     }
@@ -40,8 +39,7 @@ public sealed class AppUserManager(
         var result = await base.DeleteAsync(user);
         if (result.Succeeded)
         {
-            securityStates.Forget(user.Id);
-            revocation.CloseUserSockets(user.Id, "account deleted");
+            await backplane.RevokeAsync(RevocationSignal.UserDeleted(user.Id));
         }
         return result;
     }

@@ -19,6 +19,7 @@ public static class ChatExtensions
         services.AddSingleton<SocketAuthorizer>();
         services.AddSingleton<SocketRevocation>();
         services.AddSingleton<RazorPartialRenderer>();
+        services.AddSingleton<ChatMetrics>();
         services.AddSingleton<MessageWriter>();
         services.AddSingleton<RoomMessagePublisher>();
         services.AddSingleton<ChatFrameHandler>();

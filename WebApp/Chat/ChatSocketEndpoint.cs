@@ -18,6 +18,7 @@ public sealed class ChatSocketEndpoint(
     IOptions<ChatOptions> options,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
+    ChatMetrics metrics,
     ILogger<ChatSocketEndpoint> logger)
 {
     public const string SubProtocol = "chat.v1";
@@ -105,6 +106,8 @@ public sealed class ChatSocketEndpoint(
         });
 
         using var connection = new ChatConnection(socket, grant, room, _options, clock, logger);
+        metrics.UpgradeAccepted();
+        metrics.SocketOpened();
         using var stopping = lifetime.ApplicationStopping.Register(
             () => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
         logger.LogInformation("Socket opened for user {UserId} in room {Room} after {After}", grant.UserId, grant.Room, after);
@@ -115,6 +118,7 @@ public sealed class ChatSocketEndpoint(
         finally
         {
             publisher.Leave(connection);
+            metrics.SocketClosed();
             logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);
         }
     }
@@ -150,6 +154,7 @@ public sealed class ChatSocketEndpoint(
     private async Task RejectAsync(HttpContext context, string slug, int status, string reason)
     {
         logger.LogWarning("WebSocket upgrade to room {Room} rejected with {Status}: {Reason}", slug, status, reason);
+        metrics.UpgradeRejected(status, reason);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(reason, context.RequestAborted);

@@ -26,13 +26,15 @@ public sealed class MessageWriter : IAsyncDisposable
 
     private readonly IDbContextFactory<AppDbContext> _dbFactory;
     private readonly TimeProvider _clock;
+    private readonly ChatMetrics _metrics;
     private readonly ILogger<MessageWriter> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public MessageWriter(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ILogger<MessageWriter> logger)
+    public MessageWriter(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ChatMetrics metrics, ILogger<MessageWriter> logger)
     {
         _dbFactory = dbFactory;
+        _metrics = metrics;
         _clock = clock;
         _logger = logger;
         _loop = Task.Run(RunAsync);
@@ -87,6 +89,7 @@ public sealed class MessageWriter : IAsyncDisposable
         try
         {
             var results = await commands.StoreAsync(batch.Select(p => p.Message).ToList(), now);
+            _metrics.MessagesPersisted(results.Count(r => r.IsNew));
             for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(results[i]);
         }
         catch (Exception e) when (batch.Count > 1)
@@ -96,7 +99,9 @@ public sealed class MessageWriter : IAsyncDisposable
             {
                 try
                 {
-                    pending.Completion.TrySetResult((await commands.StoreAsync([pending.Message], now))[0]);
+                    var result = (await commands.StoreAsync([pending.Message], now))[0];
+                    if (result.IsNew) _metrics.MessagesPersisted(1);
+                    pending.Completion.TrySetResult(result);
                 }
                 catch (Exception single)
                 {

@@ -12,6 +12,10 @@ public sealed class RoomConnectionRegistry
     /// <summary>A room's members and delivery order; entries stay for the life of the process (one per room used).</summary>
     public RoomMembers Room(int roomId) => _rooms.GetOrAdd(roomId, static _ => new RoomMembers());
 
+    public RoomMembers? TryGetRoom(int roomId) => _rooms.GetValueOrDefault(roomId);
+
+    public IEnumerable<KeyValuePair<int, RoomMembers>> Rooms => _rooms;
+
     /// <summary>People (not sockets) connected to a room.</summary>
     public int OnlineIn(int roomId) => _rooms.TryGetValue(roomId, out var room) ? room.OnlineCount : 0;
 
@@ -70,25 +74,31 @@ public sealed class RoomMembers
     /// <summary>Set while a presence announcement is scheduled, so a burst of joins is announced once.</summary>
     public int AnnouncementPending;
 
+    /// <summary>Set while a gap in the sequence is waited for, so it is read from the database once.</summary>
+    public int GapFillPending;
+
     /// <summary>A snapshot, cheap to iterate while sockets come and go.</summary>
     public ImmutableArray<ChatConnection> Connections => _connections;
 
     public int OnlineCount => _people.Count;
 
-    public bool KnowsDeliveredSeq => Volatile.Read(ref _deliveredSeq) >= 0;
+    public long DeliveredSeq => Volatile.Read(ref _deliveredSeq);
+
+    public long PresenceVersion => Volatile.Read(ref _presenceVersion);
 
     /// <summary>Display names of the people connected, each once however many tabs they have open.</summary>
     public IReadOnlyList<string> OnlineNames() => Names(_people);
 
     /// <summary>
-    /// Sets where delivery starts, read from the database before the first socket joins: no message can be stored in
-    /// a room before someone has joined it, so none is in flight. Later calls (racing first joins) change nothing.
+    /// Moves delivery on to the database's last sequence number while the room has no sockets here: none of its
+    /// messages can be in flight on this instance then, and a joiner reads everything up to there. Once someone is
+    /// here, only deliveries move it.
     /// </summary>
     public void StartDeliveryAfter(long lastSeq)
     {
         lock (_lock)
         {
-            if (_deliveredSeq < 0) _deliveredSeq = lastSeq;
+            if (_connections.IsEmpty && lastSeq > _deliveredSeq) _deliveredSeq = lastSeq;
         }
     }
 
@@ -100,7 +110,6 @@ public sealed class RoomMembers
     {
         lock (_lock)
         {
-            if (_deliveredSeq < 0) throw new InvalidOperationException("StartDeliveryAfter must come before the first Add.");
             _connections = _connections.Add(connection);
             var userId = connection.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
@@ -127,18 +136,20 @@ public sealed class RoomMembers
     }
 
     /// <summary>
-    /// Sends stored message <paramref name="seq"/> to every socket once all before it have gone. Every stored
-    /// message must be delivered exactly once, with a null frame if it could not be rendered, or the room stalls.
+    /// Sends stored message <paramref name="seq"/> to every socket once all before it have gone; one already sent is
+    /// ignored. A stored message that cannot be rendered is delivered with a null frame, so the room moves past it.
     /// </summary>
-    public void Deliver(long seq, byte[]? frame)
+    /// <returns>True when messages now wait for an earlier one that has not arrived.</returns>
+    public bool Deliver(long seq, byte[]? frame)
     {
         lock (_lock)
         {
             if (_deliveredSeq < 0) _deliveredSeq = seq - 1;
+            if (seq <= _deliveredSeq) return _waiting.Count > 0;
             if (seq != _deliveredSeq + 1)
             {
                 _waiting[seq] = frame;
-                return;
+                return true;
             }
             SendToAll(frame);
             _deliveredSeq = seq;
@@ -147,14 +158,28 @@ public sealed class RoomMembers
                 SendToAll(next);
                 _deliveredSeq++;
             }
+            return _waiting.Count > 0;
         }
     }
 
-    /// <summary>Who is online now, with a version that changes whenever that does.</summary>
-    public (long Version, IReadOnlyList<string> Names) PresenceSnapshot()
+    /// <summary>The first message waiting behind a gap, if any.</summary>
+    public long? MissingBefore()
     {
-        lock (_lock) return (_presenceVersion, Names(_people));
+        lock (_lock)
+        {
+            foreach (var seq in _waiting.Keys) return seq;
+            return null;
+        }
     }
+
+    /// <summary>Who is online changed elsewhere (another instance).</summary>
+    public void MarkPresenceChanged()
+    {
+        lock (_lock) _presenceVersion++;
+    }
+
+    /// <summary>This instance's people here, by user id.</summary>
+    public IReadOnlyList<(string UserId, string Name)> People() => _people.Select(p => (p.Key, p.Value.Name)).ToList();
 
     /// <summary>The rendered presence fragment for <paramref name="version"/>, if it is the one kept.</summary>
     public byte[]? CachedPresence(long version)

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebApp.Data;
+using WebApp.ScaleOut;
 
 namespace WebApp.Chat;
 
@@ -14,6 +15,9 @@ public sealed class RoomMessagePublisher(
     MessageWriter writer,
     RazorPartialRenderer renderer,
     RoomConnectionRegistry registry,
+    IChatBackplane backplane,
+    ChatMetrics metrics,
+    TimeProvider clock,
     IOptions<ChatOptions> options,
     ILogger<RoomMessagePublisher> logger)
 {
@@ -24,12 +28,19 @@ public sealed class RoomMessagePublisher(
     private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// How long a room waits for a message that is missing from its sequence (another instance stored it and has not
+    /// been heard from) before reading it from the database. Locally it is only ever a render still running.
+    /// </summary>
+    private static readonly TimeSpan GapPatience = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
     /// Stores the message (durably, before anyone sees it), then sends it to the room in sequence order. Once a
     /// message is accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing here
     /// observes the sender's cancellation.
     /// </summary>
     public async Task PublishAsync(ChatConnection sender, string text, string? clientId)
     {
+        var received = clock.GetTimestamp();
         StoredMessage stored;
         try
         {
@@ -54,12 +65,35 @@ public sealed class RoomMessagePublisher(
         }
         if (stored.IsNew)
         {
-            registry.Room(sender.RoomId).Deliver(stored.Message.Seq, frame);
+            Deliver(sender.RoomId, registry.Room(sender.RoomId), stored.Message.Seq, frame);
+            metrics.MessageBroadcast(clock.GetElapsedTime(received));
+            if (frame is not null) await PublishToOtherInstancesAsync(sender.RoomId, stored.Message.Seq, frame);
         }
         else if (frame is not null)
         {
             // A resend of something already stored: acknowledge it to the sender again, tell nobody else.
             sender.TrySend(frame);
+        }
+    }
+
+    /// <summary>A message another instance stored, for the rooms this one has sockets in.</summary>
+    public void DeliverFromOtherInstance(int roomId, long seq, byte[] frame)
+    {
+        if (registry.TryGetRoom(roomId) is { } room) Deliver(roomId, room, seq, frame);
+    }
+
+    /// <summary>
+    /// Sends each room with sockets here whatever the database has that the room has not been sent, e.g. what other
+    /// instances stored while the backplane was unreachable.
+    /// </summary>
+    public async Task CatchUpAllRoomsAsync()
+    {
+        foreach (var (roomId, room) in registry.Rooms)
+        {
+            if (room.Connections.IsEmpty) continue;
+            await using var db = await dbFactory.CreateDbContextAsync();
+            var lastSeq = await db.Rooms.Where(r => r.Id == roomId).Select(r => r.LastSeq).SingleOrDefaultAsync();
+            await DeliverFromDatabaseAsync(roomId, room, lastSeq);
         }
     }
 
@@ -73,15 +107,15 @@ public sealed class RoomMessagePublisher(
         var room = registry.Room(connection.RoomId);
         connection.HoldLiveFrames();
         await using var db = await dbFactory.CreateDbContextAsync();
-        if (!room.KnowsDeliveredSeq)
+        if (room.Connections.IsEmpty)
         {
             room.StartDeliveryAfter(await db.Rooms.Where(r => r.Id == connection.RoomId).Select(r => r.LastSeq).SingleAsync());
         }
         var (deliveredSeq, cameOnline) = room.Add(connection);
         // Presence goes through the held frames too, so this socket gets it after what it missed. Someone new is
         // announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
-        if (cameOnline) SchedulePresenceAnnouncement(room);
-        else await SendPresenceAsync(room, connection);
+        if (cameOnline) SchedulePresenceAnnouncement(connection.RoomId, room);
+        else await SendPresenceAsync(connection.RoomId, room, connection);
 
         if (afterSeq is { } after)
         {
@@ -102,17 +136,69 @@ public sealed class RoomMessagePublisher(
         connection.ReleaseLiveFrames();
     }
 
+    private void Deliver(int roomId, RoomMembers room, long seq, byte[]? frame)
+    {
+        if (room.Deliver(seq, frame)) ScheduleGapFill(roomId, room);
+    }
+
+    private async Task PublishToOtherInstancesAsync(int roomId, long seq, byte[] frame)
+    {
+        try
+        {
+            await backplane.PublishMessageAsync(roomId, seq, frame);
+        }
+        catch (Exception e)
+        {
+            // This instance's sockets have it; the others read it from the database once they notice the gap.
+            logger.LogError(e, "Message {Seq} in room {RoomId} was not published to the other instances", seq, roomId);
+        }
+    }
+
+    private void ScheduleGapFill(int roomId, RoomMembers room)
+    {
+        if (Interlocked.Exchange(ref room.GapFillPending, 1) == 1) return;
+        _ = FillLaterAsync();
+
+        async Task FillLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(GapPatience);
+                Volatile.Write(ref room.GapFillPending, 0);
+                if (room.MissingBefore() is { } next) await DeliverFromDatabaseAsync(roomId, room, next - 1);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId);
+            }
+        }
+    }
+
+    /// <summary>Delivers the stored messages after the room's delivered sequence, up to <paramref name="upToSeq"/>.</summary>
+    private async Task DeliverFromDatabaseAsync(int roomId, RoomMembers room, long upToSeq)
+    {
+        var from = room.DeliveredSeq;
+        if (upToSeq <= from) return;
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var missing = await db.Messages.AsNoTracking()
+            .Where(m => m.RoomId == roomId && m.Seq > from && m.Seq <= upToSeq)
+            .OrderBy(m => m.Seq)
+            .ToListAsync();
+        logger.LogInformation("Room {RoomId}: delivering messages {From}-{To} from the database", roomId, from + 1, upToSeq);
+        foreach (var message in missing) Deliver(roomId, room, message.Seq, await RenderMessageAsync(message));
+    }
+
     public void Leave(ChatConnection connection)
     {
         var room = registry.Room(connection.RoomId);
-        if (room.Remove(connection)) SchedulePresenceAnnouncement(room);
+        if (room.Remove(connection)) SchedulePresenceAnnouncement(connection.RoomId, room);
     }
 
     /// <summary>
     /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
     /// a thousand people join at once renders and sends the list a few times, not a thousand.
     /// </summary>
-    private void SchedulePresenceAnnouncement(RoomMembers room)
+    private void SchedulePresenceAnnouncement(int roomId, RoomMembers room)
     {
         if (Interlocked.Exchange(ref room.AnnouncementPending, 1) == 1) return;
         _ = AnnounceLaterAsync();
@@ -123,7 +209,8 @@ public sealed class RoomMessagePublisher(
             {
                 await Task.Delay(PresenceCoalescing);
                 Volatile.Write(ref room.AnnouncementPending, 0);
-                await SendPresenceAsync(room, only: null);
+                await backplane.SharePresenceAsync(roomId, room);
+                await SendPresenceAsync(roomId, room, only: null);
             }
             catch (Exception e)
             {
@@ -132,11 +219,19 @@ public sealed class RoomMessagePublisher(
         }
     }
 
-    private async Task SendPresenceAsync(RoomMembers room, ChatConnection? only)
+    /// <summary>Someone came or went on another instance.</summary>
+    public async Task RefreshPresenceAsync(int roomId)
     {
-        var (version, names) = room.PresenceSnapshot();
+        if (registry.TryGetRoom(roomId) is not { Connections.IsEmpty: false } room) return;
+        room.MarkPresenceChanged();
+        await SendPresenceAsync(roomId, room, only: null);
+    }
+
+    private async Task SendPresenceAsync(int roomId, RoomMembers room, ChatConnection? only)
+    {
+        var version = room.PresenceVersion;
         var frame = room.CachedPresence(version)
-            ?? Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, names));
+            ?? Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, await backplane.OnlineNamesAsync(roomId, room)));
         room.SendPresence(version, frame, only);
     }
 

@@ -1,4 +1,5 @@
 using WebApp.Auth;
+using WebApp.ScaleOut;
 
 namespace WebApp.Chat;
 
@@ -14,7 +15,7 @@ public readonly record struct SocketAdmission(SocketGrant? Grant, RoomInfo? Room
 /// </summary>
 public sealed class SocketAuthorizer(
     SocketTokens tokens,
-    UsedTokenIds usedTokens,
+    IChatBackplane backplane,
     UserSecurityStates users,
     RoomDirectory rooms,
     TimeProvider clock)
@@ -35,7 +36,17 @@ public sealed class SocketAuthorizer(
         if (!await rooms.MayEnterAsync(room, grant.UserId, cancellationToken)) return Refused(StatusCodes.Status403Forbidden, "not a member of this private room");
 
         // Last, so a token refused for another reason is not burnt; atomic, so two racing uses admit one.
-        if (!usedTokens.TryUse(grant)) return Refused(StatusCodes.Status401Unauthorized, "token already used");
+        bool firstUse;
+        try
+        {
+            firstUse = await backplane.TryUseTokenAsync(grant);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Shared by all instances (Redis): without it a replay on another instance could not be caught, so refuse.
+            return Refused(StatusCodes.Status503ServiceUnavailable, $"token replay check unavailable ({e.GetType().Name})");
+        }
+        if (!firstUse) return Refused(StatusCodes.Status401Unauthorized, "token already used");
         return new SocketAdmission(grant, room, StatusCodes.Status200OK, "");
     }
 

@@ -4,7 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace WebApp.Data;
 
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
+/// <summary>
+/// The app's data, on SQLite. Not sealed only so <see cref="PostgresDbContext"/> can carry PostgreSQL's own model
+/// tweaks and migrations; everything else asks for this type.
+/// </summary>
+public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
     /// <summary>The keys that protect cookies and antiforgery tokens, so sign-ins survive restarts.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

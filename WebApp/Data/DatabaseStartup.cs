@@ -8,8 +8,12 @@ public static class DatabaseStartup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        // The context's own type picks the migrations: SQLite's in Migrations, PostgreSQL's in Migrations/Postgres.
         await db.Database.MigrateAsync();
-        // WAL lets page reads run while a message is being written; the setting is stored in the file.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets page reads run while a message is being written; the setting is stored in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
     }
 }

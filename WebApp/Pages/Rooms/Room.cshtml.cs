@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.ScaleOut;
 
 namespace WebApp.Pages.Rooms;
 
@@ -19,7 +20,7 @@ public sealed class RoomModel(
     SocketTokens tokens,
     RoomDirectory directory,
     RoomConnectionRegistry registry,
-    SocketRevocation revocation,
+    IChatBackplane backplane,
     TimeProvider clock,
     IOptions<ChatOptions> chatOptions) : PageModel
 {
@@ -53,7 +54,7 @@ public sealed class RoomModel(
         Before = before;
         await LoadHistoryAsync(before);
         if (Room.IsPrivate) await LoadMembersAsync();
-        var online = registry.Room(Room.Id).OnlineNames();
+        var online = await backplane.OnlineNamesAsync(Room.Id, registry.Room(Room.Id));
         var me = User.DisplayName();
         // The page is about to connect, so its reader counts as online already.
         Online = online.Contains(me) || before is not null ? online : [.. online.Append(me).Order(StringComparer.CurrentCultureIgnoreCase)];
@@ -119,7 +120,7 @@ public sealed class RoomModel(
             {
                 db.RoomMembers.Add(new RoomMember { RoomId = Room.Id, UserId = invitee.Id, AddedAt = clock.GetUtcNow().UtcDateTime });
                 await db.SaveChangesAsync();
-                directory.ForgetMembership(Room.Id, invitee.Id);
+                await backplane.RevokeAsync(RevocationSignal.InvitedToRoom(Room.Id, invitee.Id));
                 Invite = new();
             }
         }
@@ -133,9 +134,8 @@ public sealed class RoomModel(
         if (!Room.IsPrivate || !IsOwner) return Forbid();
 
         await db.RoomMembers.Where(m => m.RoomId == Room.Id && m.UserId == userId).ExecuteDeleteAsync();
-        directory.ForgetMembership(Room.Id, userId);
         // Whatever tokens they still hold, their sockets in this room end now, with "do not retry".
-        revocation.CloseRoomMemberSockets(Room.Id, userId);
+        await backplane.RevokeAsync(RevocationSignal.RemovedFromRoom(Room.Id, userId));
         return await MembersPanelAsync();
     }
 

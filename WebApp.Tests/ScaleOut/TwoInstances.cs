@@ -1,0 +1,24 @@
+using WebApp.Bench;
+using WebApp.Tests.Infrastructure;
+
+namespace WebApp.Tests.ScaleOut;
+
+/// <summary>Two instances of the built site on their own ports, sharing a fresh PostgreSQL database and the Redis server.</summary>
+public static class TwoInstances
+{
+    public static async Task<(SiteProcess A, SiteProcess B)> StartAsync(ScaleOutServers servers)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString($"chat_{Guid.NewGuid():N}"),
+            ["ConnectionStrings:Redis"] = servers.Redis.ConnectionString,
+        };
+        var a = new SiteProcess(settings);
+        var b = new SiteProcess(settings);
+        // One after the other: the first creates and migrates the database.
+        await a.StartAsync();
+        await b.StartAsync();
+        return (a, b);
+    }
+}

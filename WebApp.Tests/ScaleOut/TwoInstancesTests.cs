@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.WebSockets;
+using WebApp.Bench;
+using WebApp.Chat;
+using WebApp.Tests.Infrastructure;
+
+namespace WebApp.Tests.ScaleOut;
+
+/// <summary>
+/// Two instances of the built site, each its own process on its own port, sharing a real PostgreSQL database and a
+/// real Redis: what one instance's clients do reaches the other's, and neither a dead instance nor a Redis outage
+/// loses or doubles a message.
+/// </summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
+{
+    private SiteProcess _a = null!;
+    private SiteProcess _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        (_a, _b) = await TwoInstances.StartAsync(servers);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_message_sent_on_one_instance_reaches_sockets_on_the_other()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        await alice.RegisterAsync();
+        await bob.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Across instances");
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+
+        await aliceSocket.SendMessageAsync("hello from A");
+        Assert.Contains("hello from A", await bobSocket.ReceiveTextAsync());
+        Assert.Contains("hello from A", await aliceSocket.ReceiveTextAsync());
+
+        await bobSocket.SendMessageAsync("hello from B");
+        Assert.Contains("hello from B", await aliceSocket.ReceiveTextAsync());
+        Assert.Contains("hello from B", await bobSocket.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task A_cookie_from_one_instance_is_accepted_by_the_other_and_both_see_who_is_online()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        await alice.RegisterAsync();
+        await bob.RegisterAsync();
+        await bob.SetDisplayNameAsync("Bob on B");
+        await alice.SetDisplayNameAsync("Alice on A");
+        var slug = await alice.CreateRoomAsync("Cookies and presence");
+
+        // The same browser session, now talking to B: the shared key ring and application name make A's cookie valid.
+        using var aliceOnB = new SiteClient(_b.BaseAddress, alice.Cookies);
+        Assert.Equal(HttpStatusCode.OK, (await aliceOnB.Http.GetAsync($"/rooms/{slug}")).StatusCode);
+
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+        await WaitForPresenceAsync(aliceSocket, "Alice on A", "Bob on B");
+        await WaitForPresenceAsync(bobSocket, "Alice on A", "Bob on B");
+    }
+
+    [Fact]
+    public async Task Signing_out_on_one_instance_closes_that_sessions_socket_on_the_other_within_a_second()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Sign out across instances");
+        using var aliceOnB = new SiteClient(_b.BaseAddress, alice.Cookies);
+        using var socketOnB = await aliceOnB.ConnectAsync(slug);
+
+        var closing = socketOnB.ReceiveCloseAsync();
+        var signedOutAt = Stopwatch.GetTimestamp();
+        await alice.SignOutAsync();
+        Assert.Equal(ChatCloseCodes.Unauthorized, await closing);
+        Assert.True(Stopwatch.GetElapsedTime(signedOutAt) < TimeSpan.FromSeconds(1), $"closed after {Stopwatch.GetElapsedTime(signedOutAt)}");
+    }
+
+    [Fact]
+    public async Task A_token_used_on_one_instance_cannot_be_replayed_on_the_other()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Replay across instances");
+        var token = (await alice.SocketTokenAsync(slug)).Token;
+        using var first = await alice.ConnectWithTokenAsync(slug, token);
+
+        using var onB = new SiteClient(_b.BaseAddress);
+        Assert.Equal(HttpStatusCode.Unauthorized, await onB.UpgradeStatusAsync(slug, token));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_on_both_instances_share_one_gap_free_order()
+    {
+        const int SendersPerInstance = 3, MessagesEach = 20, Total = 2 * SendersPerInstance * MessagesEach;
+        var owner = new SiteClient(_a.BaseAddress);
+        await owner.RegisterAsync();
+        var slug = await owner.CreateRoomAsync("Concurrent writers");
+        using var listenerOnA = await owner.ConnectAsync(slug);
+        using var listenerOnB = await new SiteClient(_b.BaseAddress, owner.Cookies).ConnectAsync(slug);
+
+        var senders = new List<ClientWebSocket>();
+        foreach (var site in new[] { _a, _b })
+        {
+            for (var i = 0; i < SendersPerInstance; i++)
+            {
+                var client = new SiteClient(site.BaseAddress);
+                await client.RegisterAsync();
+                senders.Add(await client.ConnectAsync(slug));
+            }
+        }
+        var receivingOnA = ReceiveSeqsAsync(listenerOnA, Total);
+        var receivingOnB = ReceiveSeqsAsync(listenerOnB, Total);
+
+        await Task.WhenAll(senders.Select(async (socket, s) =>
+        {
+            for (var n = 0; n < MessagesEach; n++) await socket.SendMessageAsync($"sender {s} message {n}");
+        }));
+
+        long[] inOrder = [.. Enumerable.Range(1, Total).Select(i => (long)i)];
+        Assert.Equal(inOrder, await receivingOnA);
+        Assert.Equal(inOrder, await receivingOnB);
+        foreach (var socket in senders) socket.Dispose();
+    }
+
+    [Fact]
+    public async Task Clients_of_a_killed_instance_resume_on_the_other_with_nothing_lost()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        await alice.RegisterAsync();
+        await bob.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Instance dies");
+        var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+
+        await bobSocket.SendMessageAsync("one");
+        var lastSeen = SocketExtensions.SeqOf(await aliceSocket.ReceiveTextAsync());
+        await _a.KillAsync();
+        aliceSocket.Dispose();
+
+        await bobSocket.SendMessageAsync("two, while A is dead");
+        await bobSocket.SendMessageAsync("three, while A is dead");
+
+        // Alice's page would reconnect to the surviving instance with her cookie and the last sequence it showed.
+        using var aliceOnB = new SiteClient(_b.BaseAddress, alice.Cookies);
+        using var resumed = await aliceOnB.ConnectAsync(slug, after: lastSeen);
+        Assert.Contains("two, while A is dead", await resumed.ReceiveTextAsync());
+        Assert.Contains("three, while A is dead", await resumed.ReceiveTextAsync());
+        await bobSocket.SendMessageAsync("four");
+        var next = await resumed.ReceiveTextAsync();
+        Assert.Contains("four", next);
+        Assert.Equal(lastSeen + 3, SocketExtensions.SeqOf(next));
+    }
+
+    [Fact]
+    public async Task A_redis_outage_is_repaired_from_the_database_and_readyz_reports_it()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        await alice.RegisterAsync();
+        await bob.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Redis outage");
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+        await bobSocket.SendMessageAsync("before the outage");
+        Assert.Contains("before the outage", await aliceSocket.ReceiveTextAsync());
+        Assert.Contains("before the outage", await bobSocket.ReceiveTextAsync());
+
+        await servers.Redis.StopAsync();
+        try
+        {
+            await WaitForStatusAsync(bob.Http, "/readyz", HttpStatusCode.ServiceUnavailable);
+            Assert.Equal(HttpStatusCode.OK, (await bob.Http.GetAsync("/healthz")).StatusCode);
+            // B keeps serving its own sockets: stored, and echoed to the sender.
+            await bobSocket.SendMessageAsync("during the outage");
+            Assert.Contains("during the outage", await bobSocket.ReceiveTextAsync());
+            // No new sockets while a replayed token could not be detected.
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await bob.UpgradeStatusAsync(slug, (await bob.SocketTokenAsync(slug)).Token));
+        }
+        finally
+        {
+            await servers.Redis.StartAsync();
+        }
+
+        // Once A is back on Redis it reads what it missed from the database; then live traffic flows again.
+        var repaired = await aliceSocket.ReceiveAsync(timeoutSeconds: 60);
+        Assert.Contains("during the outage", repaired.Text);
+        await WaitForStatusAsync(bob.Http, "/readyz", HttpStatusCode.OK);
+        await aliceSocket.SendMessageAsync("after the outage");
+        Assert.Contains("after the outage", await bobSocket.ReceiveTextAsync());
+    }
+
+    private static async Task<long[]> ReceiveSeqsAsync(WebSocket socket, int count)
+    {
+        var seqs = new List<long>();
+        while (seqs.Count < count)
+        {
+            if (SocketExtensions.SeqOf(await socket.ReceiveTextAsync()) is { } seq) seqs.Add(seq);
+        }
+        return [.. seqs];
+    }
+
+    private static async Task WaitForPresenceAsync(WebSocket socket, params string[] names)
+    {
+        while (true)
+        {
+            var (text, close) = await socket.ReceiveAsync();
+            Assert.Null(close);
+            if (SocketExtensions.IsPresence(text!) && names.All(name => text!.Contains(name))) return;
+        }
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient http, string path, HttpStatusCode expected)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
+        HttpStatusCode last;
+        do
+        {
+            last = (await http.GetAsync(path)).StatusCode;
+            if (last == expected) return;
+            await Task.Delay(200);
+        }
+        while (Stopwatch.GetTimestamp() < deadline);
+        Assert.Fail($"{path} answered {last}, expected {expected}");
+    }
+}

@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+
+namespace WebApp.Chat;
+
+/// <summary>
+/// The chat's instruments on the meter <c>WebApp.Chat</c>, readable by <c>dotnet-counters monitor -n WebApp --counters
+/// WebApp.Chat</c> and by OpenTelemetry's metrics.
+/// </summary>
+public sealed class ChatMetrics
+{
+    public const string MeterName = "WebApp.Chat";
+
+    private readonly UpDownCounter<long> _openSockets;
+    private readonly Counter<long> _upgrades;
+    private readonly Counter<long> _persisted;
+    private readonly Counter<long> _broadcast;
+    private readonly Histogram<double> _broadcastLatency;
+
+    public ChatMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _openSockets = meter.CreateUpDownCounter<long>("chat.sockets.open", "{socket}", "Chat sockets open on this instance");
+        _upgrades = meter.CreateCounter<long>("chat.upgrades", "{upgrade}", "Socket upgrades, by result (accepted or the rejection's status)");
+        _persisted = meter.CreateCounter<long>("chat.messages.persisted", "{message}", "Messages stored by this instance");
+        _broadcast = meter.CreateCounter<long>("chat.messages.broadcast", "{message}", "Messages sent to a room's sockets on this instance");
+        _broadcastLatency = meter.CreateHistogram<double>("chat.broadcast.duration", "ms",
+            "From a message being read off its sender's socket to its frame being queued for every socket in the room here");
+    }
+
+    public void SocketOpened() => _openSockets.Add(1);
+
+    public void SocketClosed() => _openSockets.Add(-1);
+
+    public void UpgradeAccepted() => _upgrades.Add(1, new KeyValuePair<string, object?>("result", "accepted"));
+
+    public void UpgradeRejected(int status, string reason) =>
+        _upgrades.Add(1, new("result", "rejected"), new("status", status), new("reason", reason));
+
+    public void MessagesPersisted(int count) => _persisted.Add(count);
+
+    public void MessageBroadcast(TimeSpan sinceReceived)
+    {
+        _broadcast.Add(1);
+        _broadcastLatency.Record(sinceReceived.TotalMilliseconds);
+    }
+}

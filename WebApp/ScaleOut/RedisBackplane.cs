@@ -1,0 +1,233 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using WebApp.Auth;
+using WebApp.Chat;
+
+namespace WebApp.ScaleOut;
+
+/// <summary>
+/// Several instances sharing Redis. Messages go out on one pub/sub channel (each instance already delivered its own);
+/// revocations on another (applied here first, so this instance never lags its own caller); used token ids are keys
+/// that expire with the token; presence is a hash per room with a field per instance, kept only while the instance's
+/// heartbeat key lives. When Redis is unreachable this instance keeps serving its own sockets, refuses new ones (a
+/// replayed token could not be detected), and once Redis is back it reads from the database what it missed.
+/// </summary>
+public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDisposable
+{
+    private static readonly RedisChannel MessagesChannel = RedisChannel.Literal("chat:messages");
+    private static readonly RedisChannel RevocationsChannel = RedisChannel.Literal("chat:revocations");
+    private static readonly RedisChannel PresenceChannel = RedisChannel.Literal("chat:presence");
+    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(15);
+
+    /// <summary>Set per process: frames from this instance come back on the channel and are skipped.</summary>
+    private readonly Guid _instanceId = Guid.NewGuid();
+    private readonly IConnectionMultiplexer _redis;
+    private readonly SocketRevocation _revocation;
+    private readonly IServiceProvider _services;
+    private readonly TimeSpan _clockSkew;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<RedisBackplane> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _heartbeat = Task.CompletedTask;
+
+    public RedisBackplane(
+        IConnectionMultiplexer redis, SocketRevocation revocation, IServiceProvider services, IOptions<JwtOptions> jwt,
+        TimeProvider clock, ILogger<RedisBackplane> logger)
+    {
+        _redis = redis;
+        _revocation = revocation;
+        _services = services;
+        _clockSkew = jwt.Value.ClockSkew;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    private string InstanceKey => $"chat:instance:{_instanceId:N}";
+
+    // Resolved when first needed: the publisher itself publishes through this backplane.
+    private RoomMessagePublisher Publisher => _services.GetRequiredService<RoomMessagePublisher>();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var subscriber = _redis.GetSubscriber();
+        (await subscriber.SubscribeAsync(MessagesChannel)).OnMessage(OnMessage);
+        (await subscriber.SubscribeAsync(RevocationsChannel)).OnMessage(OnRevocation);
+        (await subscriber.SubscribeAsync(PresenceChannel)).OnMessage(OnPresenceAsync);
+        _redis.ConnectionFailed += (_, e) => _logger.LogError(e.Exception, "Redis connection lost ({FailureType}); serving this instance's sockets only", e.FailureType);
+        _redis.ConnectionRestored += (_, _) => _ = CatchUpAfterOutageAsync();
+        _heartbeat = HeartbeatAsync(_stopping.Token);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _heartbeat;
+        try
+        {
+            await _redis.GetDatabase().KeyDeleteAsync(InstanceKey);
+        }
+        catch (RedisException e)
+        {
+            _logger.LogWarning(e, "Could not remove this instance's heartbeat");
+        }
+    }
+
+    public async Task PublishMessageAsync(int roomId, long seq, byte[] frame)
+    {
+        var payload = new byte[Header + frame.Length];
+        _instanceId.TryWriteBytes(payload);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(16), roomId);
+        BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(20), seq);
+        frame.CopyTo(payload, Header);
+        await _redis.GetSubscriber().PublishAsync(MessagesChannel, payload);
+    }
+
+    private const int Header = 16 + 4 + 8;
+
+    private void OnMessage(ChannelMessage message)
+    {
+        byte[] payload = message.Message!;
+        if (payload.Length < Header || new Guid(payload.AsSpan(0, 16)) == _instanceId) return;
+        var roomId = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(16));
+        var seq = BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(20));
+        Publisher.DeliverFromOtherInstance(roomId, seq, payload[Header..]);
+    }
+
+    public async Task RevokeAsync(RevocationSignal signal)
+    {
+        _revocation.Apply(signal);
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(RevocationsChannel, JsonSerializer.Serialize(new RevocationEnvelope(_instanceId, signal)));
+        }
+        catch (RedisException e)
+        {
+            // Their tokens still fail the stamp and membership checks at the source of truth once caches expire.
+            _logger.LogError(e, "Revocation {Kind} for user {UserId} reached this instance only", signal.Kind, signal.UserId);
+        }
+    }
+
+    private sealed record RevocationEnvelope(Guid From, RevocationSignal Signal);
+
+    private void OnRevocation(ChannelMessage message)
+    {
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<RevocationEnvelope>((string)message.Message!);
+            if (envelope is not null && envelope.From != _instanceId) _revocation.Apply(envelope.Signal);
+        }
+        catch (JsonException e)
+        {
+            _logger.LogError(e, "Unreadable revocation on {Channel}", RevocationsChannel);
+        }
+    }
+
+    public async Task<bool> TryUseTokenAsync(SocketGrant grant)
+    {
+        // Remembered until the token could no longer validate anyway.
+        var keep = grant.ExpiresAt + _clockSkew - _clock.GetUtcNow().UtcDateTime;
+        if (keep <= TimeSpan.Zero) return false;
+        return await _redis.GetDatabase().StringSetAsync($"chat:jti:{grant.TokenId}", 1, keep, When.NotExists);
+    }
+
+    public async Task SharePresenceAsync(int roomId, RoomMembers room)
+    {
+        var people = room.People();
+        var db = _redis.GetDatabase();
+        var key = PresenceKey(roomId);
+        if (people.Count == 0) await db.HashDeleteAsync(key, _instanceId.ToString("N"));
+        else await db.HashSetAsync(key, _instanceId.ToString("N"), string.Join('\n', people.Select(p => $"{p.UserId}\t{p.Name}")));
+        await _redis.GetSubscriber().PublishAsync(PresenceChannel, $"{_instanceId:N} {roomId}");
+    }
+
+    public async Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room)
+    {
+        try
+        {
+            var db = _redis.GetDatabase();
+            var entries = await db.HashGetAllAsync(PresenceKey(roomId));
+            var alive = entries.Length == 0 ? [] : await db.StringGetAsync([.. entries.Select(e => (RedisKey)$"chat:instance:{e.Name}")]);
+            var names = new Dictionary<string, string>();
+            for (var i = 0; i < entries.Length; i++)
+            {
+                // An instance that stopped heart-beating is gone, and so are its people.
+                if (alive[i].IsNull && entries[i].Name != _instanceId.ToString("N")) continue;
+                foreach (var line in ((string)entries[i].Value!).Split('\n'))
+                {
+                    var tab = line.IndexOf('\t');
+                    if (tab > 0) names[line[..tab]] = line[(tab + 1)..];
+                }
+            }
+            foreach (var (userId, name) in room.People()) names[userId] = name;
+            return [.. names.Values.Order(StringComparer.CurrentCultureIgnoreCase)];
+        }
+        catch (RedisException e)
+        {
+            _logger.LogWarning(e, "Presence for room {RoomId} from this instance only: Redis unreachable", roomId);
+            return room.OnlineNames();
+        }
+    }
+
+    private static RedisKey PresenceKey(int roomId) => $"chat:presence:{roomId}";
+
+    private async void OnPresenceAsync(ChannelMessage message)
+    {
+        try
+        {
+            var parts = ((string)message.Message!).Split(' ');
+            if (parts.Length != 2 || parts[0] == _instanceId.ToString("N") || !int.TryParse(parts[1], out var roomId)) return;
+            await Publisher.RefreshPresenceAsync(roomId);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Presence update failed");
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _redis.GetDatabase().StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
+                await Task.Delay(HeartbeatEvery, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (RedisException)
+            {
+                // ConnectionFailed already logged it; try again on the next beat.
+                try { await Task.Delay(HeartbeatEvery, stopping); } catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private async Task CatchUpAfterOutageAsync()
+    {
+        _logger.LogInformation("Redis connection restored; catching up rooms from the database");
+        try
+        {
+            await Publisher.CatchUpAllRoomsAsync();
+            foreach (var (roomId, room) in _services.GetRequiredService<RoomConnectionRegistry>().Rooms)
+            {
+                if (!room.Connections.IsEmpty) await SharePresenceAsync(roomId, room);
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Catching up after the Redis outage failed");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+}
