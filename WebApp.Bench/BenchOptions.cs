@@ -30,6 +30,15 @@ public sealed record BenchOptions
     /// <summary>Upgrades or page requests in flight at once.</summary>
     public int Concurrency { get; init; } = 32;
 
+    /// <summary>Instances of the site; more than one share PostgreSQL and Redis (both started by the tool).</summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>Load generator processes for fanout: members other than the senders are dealt out over them.</summary>
+    public int Processes { get; init; } = 1;
+
+    /// <summary><c>sqlite</c> (one instance only) or <c>postgres</c>.</summary>
+    public string Database { get; init; } = "sqlite";
+
     public string? JsonPath { get; init; }
 
     public static BenchOptions Parse(string[] args)
@@ -37,7 +46,7 @@ public sealed record BenchOptions
         if (args.Length == 0 || !Scenarios.Contains(args[0]))
         {
             throw new ArgumentException($"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
-                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--json PATH]");
+                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--json PATH]");
         }
         var options = new BenchOptions { Scenario = args[0] };
         for (var i = 1; i < args.Length; i += 2)
@@ -53,11 +62,15 @@ public sealed record BenchOptions
                 "--seconds" => options with { Seconds = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--users" => options with { Users = Positive(args[i], value) },
                 "--concurrency" => options with { Concurrency = Positive(args[i], value) },
+                "--instances" => options with { Instances = Positive(args[i], value) },
+                "--processes" => options with { Processes = Positive(args[i], value) },
+                "--database" => options with { Database = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--database is sqlite or postgres") },
                 "--json" => options with { JsonPath = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
         if (options.Senders > options.Clients) throw new ArgumentException("--senders cannot exceed --clients");
+        if (options.Instances > 1) options = options with { Database = "postgres" };
         return options;
     }
 

@@ -10,6 +10,7 @@ public sealed class BenchResult(BenchOptions options)
     public BenchOptions Options { get; } = options;
     public List<Metric> Metrics { get; } = [];
     public List<string> Notes { get; } = [];
+    public string Deployment { get; init; } = "";
 
     public double this[string name] => Metrics.First(m => m.Name == name).Value;
 
@@ -21,6 +22,7 @@ public sealed class BenchResult(BenchOptions options)
         output.WriteLine($"scenario: {Options.Scenario}   clients={Options.Clients} senders={Options.Senders} messages={Options.Messages} " +
             $"rate={(Options.Rate > 0 ? Options.Rate.ToString(CultureInfo.InvariantCulture) : "flat-out")} seconds={Options.Seconds} " +
             $"users={Options.Users} concurrency={Options.Concurrency}");
+        output.WriteLine($"site: {Deployment}");
         var width = Metrics.Max(m => m.Name.Length);
         output.WriteLine($"| {"metric".PadRight(width)} | {"value",14} | unit       |");
         output.WriteLine($"|-{new string('-', width)}-|-{new string('-', 14)}-|------------|");
@@ -39,6 +41,7 @@ public sealed class BenchResult(BenchOptions options)
         {
             scenario = Options.Scenario,
             parameters = Options,
+            deployment = Deployment,
             machine = new { cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString() },
             metrics = Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }),
             notes = Notes,

@@ -20,6 +20,9 @@ public sealed partial class BenchUser(Uri site) : IDisposable
 
     public HttpClient Http => _http;
 
+    /// <summary>The instance this user talks to.</summary>
+    public Uri Site => site;
+
     public async Task RegisterAsync()
     {
         var email = $"bench-{Guid.NewGuid():N}@example.test";

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Data.Sqlite;
 
 namespace WebApp.Bench;
 
@@ -27,11 +26,9 @@ public static partial class Benchmark
 
     public static async Task<BenchResult> RunAsync(BenchOptions options, TextWriter log)
     {
-        await using var site = new SiteProcess(SiteSettings);
-        log.WriteLine($"starting the site ({Path.Combine(AppContext.BaseDirectory, "WebApp.dll")}) at {site.BaseAddress}");
-        await site.StartAsync();
-        var result = new BenchResult(options);
-        var users = await RegisterUsersAsync(site, Math.Min(options.Users, options.Clients), log);
+        await using var site = await Deployment.StartAsync(options, SiteSettings, log);
+        var result = new BenchResult(options) { Deployment = site.Description };
+        var users = await RegisterUsersAsync(site, Math.Max(options.Instances, Math.Min(options.Users, options.Clients)), log);
         try
         {
             var task = options.Scenario switch
@@ -52,17 +49,18 @@ public static partial class Benchmark
         return result;
     }
 
-    private static async Task<List<BenchUser>> RegisterUsersAsync(SiteProcess site, int count, TextWriter log)
+    /// <summary>Users take turns over the instances; each mints its tokens and opens its sockets on its own.</summary>
+    private static async Task<List<BenchUser>> RegisterUsersAsync(Deployment site, int count, TextWriter log)
     {
         log.WriteLine($"registering {count} users through the sign-up form");
-        var users = Enumerable.Range(0, count).Select(_ => new BenchUser(site.BaseAddress)).ToList();
+        var users = Enumerable.Range(0, count).Select(i => new BenchUser(site.AddressFor(i))).ToList();
         await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (user, _) => await user.RegisterAsync());
         return users;
     }
 
     /// <summary>Tokens from the page handler (timed), then upgrades with them (timed), <c>Concurrency</c> at a time.</summary>
     private static async Task<List<ClientWebSocket>> OpenSocketsAsync(
-        SiteProcess site, List<BenchUser> users, string slug, int count, int concurrency, BenchResult? result, TextWriter log)
+        Deployment site, List<BenchUser> users, string slug, int count, int concurrency, BenchResult? result, TextWriter log)
     {
         log.WriteLine($"minting {count} tokens and opening {count} sockets");
         var tokens = new string[count];
@@ -78,12 +76,12 @@ public static partial class Benchmark
 
         var sockets = new ClientWebSocket[count];
         var upgradeLatency = new Latencies();
-        var serverCpu = new CpuMeter(site.Process);
+        var serverCpu = site.ServerCpu();
         var upgradeStart = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
         {
             var start = Stopwatch.GetTimestamp();
-            sockets[i] = await BenchUser.ConnectAsync(site.BaseAddress, slug, tokens[i], cancellationToken);
+            sockets[i] = await BenchUser.ConnectAsync(users[i % users.Count].Site, slug, tokens[i], cancellationToken);
             upgradeLatency.AddElapsed(start);
         });
         var upgradeSeconds = Stopwatch.GetElapsedTime(upgradeStart).TotalSeconds;
@@ -101,7 +99,7 @@ public static partial class Benchmark
         return [.. sockets];
     }
 
-    private static async Task ConnectAsync(SiteProcess site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    private static async Task ConnectAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
     {
         var slug = await users[0].CreateRoomAsync("connect");
         var generator = new CpuMeter(Process.GetCurrentProcess());
@@ -110,10 +108,40 @@ public static partial class Benchmark
         await CloseAllAsync(sockets);
     }
 
-    private static async Task FanoutAsync(SiteProcess site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    /// <summary>
+    /// One room: the first S sockets send, every socket counts what it receives. With <c>--processes P</c> the members
+    /// other than the senders are dealt out over P processes (this one and P-1 children), so receiving scales out too.
+    /// </summary>
+    private static async Task FanoutAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
     {
         var slug = await users[0].CreateRoomAsync("fanout");
-        var sockets = await OpenSocketsAsync(site, users, slug, options.Clients, options.Concurrency, null, log);
+        var elsewhere = Enumerable.Range(options.Senders, options.Clients - options.Senders)
+            .Where(i => i % options.Processes != 0)
+            .GroupBy(i => i % options.Processes)
+            .ToList();
+        var children = new List<ReceiverProcess>();
+        try
+        {
+            foreach (var share in elsewhere)
+            {
+                List<(Uri, string)> sockets = [];
+                foreach (var i in share) sockets.Add((users[i % users.Count].Site, await users[i % users.Count].MintTokenAsync(slug)));
+                children.Add(ReceiverProcess.Start(sockets, slug, options));
+            }
+            if (children.Count > 0) log.WriteLine($"{children.Count} receiver processes hold {elsewhere.Sum(g => g.Count())} of the members");
+            await Task.WhenAll(children.Select(c => c.Ready));
+            await FanoutWithReceiversAsync(site, users, slug, options.Clients - elsewhere.Sum(g => g.Count()), children, options, result, log);
+        }
+        finally
+        {
+            foreach (var child in children) await child.DisposeAsync();
+        }
+    }
+
+    private static async Task FanoutWithReceiversAsync(Deployment site, List<BenchUser> users, string slug, int localCount,
+        List<ReceiverProcess> children, BenchOptions options, BenchResult result, TextWriter log)
+    {
+        var sockets = await OpenSocketsAsync(site, users, slug, localCount, options.Concurrency, null, log);
         var expectedPerMember = options.Senders * options.Messages;
         var members = sockets.Select(_ => new FanoutMember(options.Senders, options.Messages)).ToArray();
         using var stop = new CancellationTokenSource();
@@ -121,77 +149,102 @@ public static partial class Benchmark
 
         log.WriteLine($"{options.Senders} senders send {options.Messages} messages each to {options.Clients} members");
         var generator = new CpuMeter(Process.GetCurrentProcess());
-        var serverCpu = new CpuMeter(site.Process);
+        var serverCpu = site.ServerCpu();
         var start = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, options.Senders).Select(s => SendAsync(sockets[s], s, options)));
         var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        // Done when every member has everything, or when nothing more arrives for five seconds.
-        long lastTotal = -1;
-        var quietSince = Stopwatch.GetTimestamp();
-        while (members.Any(m => m.Received < expectedPerMember))
-        {
-            await Task.Delay(50);
-            var total = members.Sum(m => m.Received);
-            if (total != lastTotal) (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
-            else if (Stopwatch.GetElapsedTime(quietSince) > TimeSpan.FromSeconds(5)) break;
-        }
-        var lastDelivery = members.Max(m => m.LastAt);
+        await UntilAllReceivedOrQuietAsync(members, expectedPerMember, waitForFirst: false);
+        var reports = await Task.WhenAll(children.Select(c => c.Report));
+        var lastDelivery = Math.Max(members.Max(m => m.LastAt), reports.Length == 0 ? 0 : reports.Max(r => r.LastAt));
         var seconds = Stopwatch.GetElapsedTime(start, lastDelivery == 0 ? Stopwatch.GetTimestamp() : lastDelivery).TotalSeconds;
         var serverCores = serverCpu.Cores();
-        NoteLoadGenerator(result, generator);
+        NoteLoadGenerator(result, generator, reports.Select(r => r.CpuSeconds / seconds).ToList());
         stop.Cancel();
 
         var latency = new Latencies();
         foreach (var member in members) foreach (var sample in member.Latencies) latency.Add(sample);
-        var delivered = members.Sum(m => m.Received);
+        foreach (var report in reports) foreach (var sample in ReceiverProcess.ReadLatencies(report.LatencyFile)) latency.Add(sample);
+        var delivered = members.Sum(m => (long)m.Received) + reports.Sum(r => r.Received);
+        var unique = members.Sum(m => (long)m.Unique) + reports.Sum(r => r.Unique);
+        var memberCount = members.Length + reports.Sum(r => r.Members);
         result.Add("messages sent", options.Senders * options.Messages / sendSeconds, "/s");
         result.Add("deliveries", delivered / seconds, "/s");
         result.Add("latency p50", latency.Percentile(50), "ms");
         result.Add("latency p99", latency.Percentile(99), "ms");
         result.Add("latency max", latency.Max, "ms");
-        result.Add("lost", members.Sum(m => expectedPerMember - m.Unique), "deliveries");
-        result.Add("duplicated", members.Sum(m => m.Received - m.Unique), "deliveries");
+        result.Add("lost", (long)memberCount * expectedPerMember - unique, "deliveries");
+        result.Add("duplicated", delivered - unique, "deliveries");
         result.Add("server CPU", serverCores, "cores");
+        foreach (var report in reports) File.Delete(report.LatencyFile);
         await Task.WhenAll(receivers);
         await CloseAllAsync(sockets);
     }
 
-    private static async Task IdleAsync(SiteProcess site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    /// <summary>Until every member has everything, or nothing more arrived for five seconds (after the first, if asked).</summary>
+    internal static async Task UntilAllReceivedOrQuietAsync(FanoutMember[] members, int expectedPerMember, bool waitForFirst)
+    {
+        long lastTotal = waitForFirst ? 0 : -1;
+        var quietSince = Stopwatch.GetTimestamp();
+        var giveUpAt = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 600;
+        while (members.Any(m => m.Received < expectedPerMember) && Stopwatch.GetTimestamp() < giveUpAt)
+        {
+            await Task.Delay(50);
+            var total = members.Sum(m => (long)m.Received);
+            if (total != lastTotal) (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
+            else if (total > 0 || !waitForFirst)
+            {
+                if (Stopwatch.GetElapsedTime(quietSince) > TimeSpan.FromSeconds(5)) break;
+            }
+        }
+    }
+
+    private static async Task IdleAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
     {
         var slug = await users[0].CreateRoomAsync("idle");
         await Task.Delay(1000);
-        var before = ProcessMemory.ResidentBytes(site.Process);
+        var before = site.ResidentBytes();
+        var heapBefore = await site.ManagedHeapBytesAsync();
         var sockets = await OpenSocketsAsync(site, users, slug, options.Clients, options.Concurrency, null, log);
         using var stop = new CancellationTokenSource();
         var receivers = sockets.Select(socket => ReceiveLoopAsync(socket, _ => { }, stop.Token)).ToList();
 
         log.WriteLine($"holding {options.Clients} sockets open for {options.Seconds} s (after 2 s to settle)");
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var serverCpu = new CpuMeter(site.Process);
+        var serverCpu = site.ServerCpu();
         await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
-        var after = ProcessMemory.ResidentBytes(site.Process);
+        var after = site.ResidentBytes();
+        var heapAfter = await site.ManagedHeapBytesAsync();
         var open = sockets.Count(s => s.State == WebSocketState.Open);
         result.Add("open sockets", open, "sockets");
         result.Add("server RSS before", before / 1048576.0, "MiB");
         result.Add("server RSS with sockets", after / 1048576.0, "MiB");
         result.Add("RSS per socket", (after - before) / 1024.0 / Math.Max(1, open), "KiB");
         result.Add("server CPU while idle", serverCpu.Cores(), "cores");
-        result.Notes.Add("managed heap per socket is not measured yet (needs EventPipe/dotnet-counters access to the server)");
+        if (heapBefore is { } heap0 && heapAfter is { } heap1)
+        {
+            result.Add("managed heap before", heap0 / 1048576.0, "MiB");
+            result.Add("managed heap with sockets", heap1 / 1048576.0, "MiB");
+            result.Add("managed heap per socket", (heap1 - heap0) / 1024.0 / Math.Max(1, open), "KiB");
+        }
+        else
+        {
+            result.Notes.Add("the server's managed heap could not be read (diagnostics IPC unreachable)");
+        }
         stop.Cancel();
         await Task.WhenAll(receivers);
         await CloseAllAsync(sockets);
     }
 
     /// <summary>Each client sends in a room of its own, flat out; a message counts once its echo proves it committed.</summary>
-    private static async Task PersistAsync(SiteProcess site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    private static async Task PersistAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
     {
         var sockets = new List<ClientWebSocket>();
         for (var i = 0; i < options.Clients; i++)
         {
             var user = users[i % users.Count];
             var slug = await user.CreateRoomAsync($"persist {i}");
-            sockets.Add(await BenchUser.ConnectAsync(site.BaseAddress, slug, await user.MintTokenAsync(slug), CancellationToken.None));
+            sockets.Add(await BenchUser.ConnectAsync(user.Site, slug, await user.MintTokenAsync(slug), CancellationToken.None));
         }
         log.WriteLine($"{options.Clients} rooms, {options.Messages} messages each, flat out");
         var acknowledged = new int[sockets.Count];
@@ -201,7 +254,7 @@ public static partial class Benchmark
             if (MessageText().IsMatch(frame)) Interlocked.Increment(ref acknowledged[i]);
         }, stop.Token)).ToList();
 
-        var serverCpu = new CpuMeter(site.Process);
+        var serverCpu = site.ServerCpu();
         var start = Stopwatch.GetTimestamp();
         await Task.WhenAll(sockets.Select((socket, s) => SendAsync(socket, s, options with { Rate = 0 })));
         var expected = options.Clients * options.Messages;
@@ -211,11 +264,7 @@ public static partial class Benchmark
         stop.Cancel();
         await Task.WhenAll(receivers);
 
-        await using var db = new SqliteConnection($"Data Source={site.DatabasePath};Mode=ReadOnly");
-        await db.OpenAsync();
-        await using var count = db.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM Messages";
-        var stored = Convert.ToInt64(await count.ExecuteScalarAsync());
+        var stored = await site.CountStoredMessagesAsync();
         result.Add("messages durable and acknowledged", acknowledged.Sum() / seconds, "/s");
         result.Add("acknowledged", acknowledged.Sum(), "messages");
         result.Add("stored in the database", stored, "messages");
@@ -224,10 +273,10 @@ public static partial class Benchmark
     }
 
     /// <summary>Room pages with 50 messages of history, rendered for one signed-in user, <c>Concurrency</c> at a time.</summary>
-    private static async Task PageAsync(SiteProcess site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    private static async Task PageAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
     {
         var slug = await users[0].CreateRoomAsync("page");
-        using (var writer = await BenchUser.ConnectAsync(site.BaseAddress, slug, await users[0].MintTokenAsync(slug), CancellationToken.None))
+        using (var writer = await BenchUser.ConnectAsync(users[0].Site, slug, await users[0].MintTokenAsync(slug), CancellationToken.None))
         {
             await SendAsync(writer, 0, options with { Messages = 50, Rate = 0 });
             var received = 0;
@@ -241,7 +290,7 @@ public static partial class Benchmark
         log.WriteLine($"requesting /rooms/{slug} from {options.Concurrency} clients for {options.Seconds} s");
         var latency = new Latencies();
         var failures = 0;
-        var serverCpu = new CpuMeter(site.Process);
+        var serverCpu = site.ServerCpu();
         var generator = new CpuMeter(Process.GetCurrentProcess());
         var end = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * options.Seconds);
         var start = Stopwatch.GetTimestamp();
@@ -280,7 +329,7 @@ public static partial class Benchmark
         }
     }
 
-    private static async Task ReceiveLoopAsync(ClientWebSocket socket, Action<string> onFrame, CancellationToken stop)
+    internal static async Task ReceiveLoopAsync(ClientWebSocket socket, Action<string> onFrame, CancellationToken stop)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var message = new ArrayBufferWriter<byte>();
@@ -312,38 +361,18 @@ public static partial class Benchmark
         await Task.CompletedTask;
     }
 
-    private static void NoteLoadGenerator(BenchResult result, CpuMeter generator)
+    private static void NoteLoadGenerator(BenchResult result, CpuMeter generator, IReadOnlyList<double>? receiverProcessCores = null)
     {
-        var cores = generator.Cores();
-        result.Add("load generator CPU", cores, "cores");
-        if (cores > 0.9)
+        double[] cores = [generator.Cores(), .. receiverProcessCores ?? []];
+        result.Add("load generator CPU", cores.Sum(), "cores");
+        if (cores.Length > 1) result.Add("busiest generator process", cores.Max(), "cores");
+        if (cores.Max() > 0.9)
         {
-            result.Notes.Add($"the load generator used {cores:0.00} cores (over 90% of a core): it may be what limits these figures");
+            result.Notes.Add($"a load generator process used {cores.Max():0.00} cores (over 90% of a core): it may be what limits these " +
+                "figures; try --processes");
         }
     }
 
     [GeneratedRegex("message-text\">bench (\\d+) (\\d+) (\\d+)</p>")]
     internal static partial Regex MessageText();
-
-    /// <summary>What one fanout member received: each (sender, n) at most once, and how late.</summary>
-    private sealed class FanoutMember(int senders, int messages)
-    {
-        private readonly bool[] _seen = new bool[senders * messages];
-        public List<double> Latencies { get; } = [];
-        public int Received { get; private set; }
-        public int Unique { get; private set; }
-        public long LastAt { get; private set; }
-
-        public void Take(string frame)
-        {
-            var match = MessageText().Match(frame);
-            if (!match.Success) return;
-            var now = Stopwatch.GetTimestamp();
-            var index = int.Parse(match.Groups[1].ValueSpan) * messages + int.Parse(match.Groups[2].ValueSpan);
-            Latencies.Add(Stopwatch.GetElapsedTime(long.Parse(match.Groups[3].ValueSpan), now).TotalMilliseconds);
-            Received++;
-            if (!_seen[index]) (_seen[index], Unique) = (true, Unique + 1);
-            LastAt = now;
-        }
-    }
 }

@@ -33,16 +33,23 @@ public sealed class Latencies
     public double Max => Percentile(100);
 }
 
-/// <summary>CPU used by a process over a stretch of wall-clock time, in cores.</summary>
-public sealed class CpuMeter(Process process)
+/// <summary>CPU used by processes (together) over a stretch of wall-clock time, in cores.</summary>
+public sealed class CpuMeter(params Process[] processes)
 {
-    private readonly TimeSpan _cpuAtStart = process.TotalProcessorTime;
+    private readonly TimeSpan _cpuAtStart = Total(processes);
     private readonly long _start = Stopwatch.GetTimestamp();
 
-    public double Cores()
+    public double Cores() => (Total(processes) - _cpuAtStart) / Stopwatch.GetElapsedTime(_start);
+
+    private static TimeSpan Total(Process[] processes)
     {
-        process.Refresh();
-        return (process.TotalProcessorTime - _cpuAtStart) / Stopwatch.GetElapsedTime(_start);
+        var total = TimeSpan.Zero;
+        foreach (var process in processes)
+        {
+            process.Refresh();
+            total += process.TotalProcessorTime;
+        }
+        return total;
     }
 }
 

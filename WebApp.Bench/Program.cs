@@ -5,6 +5,8 @@ public static class BenchProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.FirstOrDefault() == ReceiverProcess.Mode) return await ReceiverProcess.RunAsync(args);
+
         BenchOptions options;
         try
         {

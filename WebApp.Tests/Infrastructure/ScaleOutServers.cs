@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
+using WebApp.Bench;
+
 namespace WebApp.Tests.Infrastructure;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Bench;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster in a temporary directory, on a free loopback port, trusting every local connection

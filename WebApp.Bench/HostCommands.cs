@@ -3,12 +3,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Bench;
 
-internal sealed record CommandResult(int ExitCode, string Output, string Errors);
+public sealed record CommandResult(int ExitCode, string Output, string Errors);
 
 /// <summary>Short commands the servers need: setting up, probing and stopping them, and installing them when absent.</summary>
-internal static class HostCommands
+public static class HostCommands
 {
     // apt-get holds a lock: the two servers starting side by side on a fresh machine install one after the other.
     private static readonly SemaphoreSlim AptGet = new(1, 1);

@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Bench;
 
 /// <summary>A server run as a child of the test host (never daemonized, so it can be killed), keeping its last output for error messages.</summary>
-internal sealed class ServerProcess
+public sealed class ServerProcess
 {
     private const int KeptOutputLines = 50;
 
