@@ -33,6 +33,12 @@ public sealed record BenchOptions
     /// <summary>Instances of the site; more than one share PostgreSQL and Redis (both started by the tool).</summary>
     public int Instances { get; init; } = 1;
 
+    /// <summary>
+    /// What the page scenario requests instead of the room page, e.g. <c>/healthz</c>: the cheapest request through the
+    /// same middleware, to show what this machine's Kestrel costs per request.
+    /// </summary>
+    public string? Path { get; init; }
+
     /// <summary>Load generator processes for fanout: members other than the senders are dealt out over them.</summary>
     public int Processes { get; init; } = 1;
 
@@ -46,7 +52,7 @@ public sealed record BenchOptions
         if (args.Length == 0 || !Scenarios.Contains(args[0]))
         {
             throw new ArgumentException($"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
-                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--json PATH]");
+                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] [--json PATH]");
         }
         var options = new BenchOptions { Scenario = args[0] };
         for (var i = 1; i < args.Length; i += 2)
@@ -64,6 +70,7 @@ public sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = Positive(args[i], value) },
                 "--instances" => options with { Instances = Positive(args[i], value) },
                 "--processes" => options with { Processes = Positive(args[i], value) },
+                "--path" => options with { Path = value.StartsWith('/') ? value : throw new ArgumentException("--path starts with /") },
                 "--database" => options with { Database = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--database is sqlite or postgres") },
                 "--json" => options with { JsonPath = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),

@@ -287,7 +287,8 @@ public static partial class Benchmark
             }, enough.Token);
         }
 
-        log.WriteLine($"requesting /rooms/{slug} from {options.Concurrency} clients for {options.Seconds} s");
+        var path = options.Path ?? $"/rooms/{slug}";
+        log.WriteLine($"requesting {path} from {options.Concurrency} clients for {options.Seconds} s");
         var latency = new Latencies();
         var failures = 0;
         var serverCpu = site.ServerCpu();
@@ -299,7 +300,7 @@ public static partial class Benchmark
             while (Stopwatch.GetTimestamp() < end)
             {
                 var requestStart = Stopwatch.GetTimestamp();
-                using var response = await users[0].Http.GetAsync($"/rooms/{slug}", HttpCompletionOption.ResponseContentRead);
+                using var response = await users[0].Http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
                 if (response.IsSuccessStatusCode) latency.AddElapsed(requestStart);
                 else Interlocked.Increment(ref failures);
             }

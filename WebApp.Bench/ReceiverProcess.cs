@@ -57,6 +57,8 @@ public sealed class ReceiverProcess : IAsyncDisposable
         };
         _process.Exited += (_, _) =>
         {
+            // Exited can be raised before the last output line is handled; this waits for the output to end.
+            _process.WaitForExit();
             _ready.TrySetException(new InvalidOperationException("a receiver process exited early"));
             _report.TrySetException(new InvalidOperationException("a receiver process exited without a report"));
         };
