@@ -9,16 +9,39 @@ namespace WebApp.Tests.Bench;
 /// </summary>
 public sealed class BenchmarkSmokeTests
 {
-    private static Task<BenchResult> RunAsync(string scenario) => Benchmark.RunAsync(new BenchOptions
+    private static readonly BenchOptions Small = new()
     {
-        Scenario = scenario,
         Clients = 6,
         Senders = 2,
         Messages = 5,
         Seconds = 1,
         Users = 2,
         Concurrency = 4,
-    }, TextWriter.Null);
+    };
+
+    private static Task<BenchResult> RunAsync(string scenario) => Benchmark.RunAsync(Small with { Scenario = scenario }, TextWriter.Null);
+
+    [Fact]
+    public async Task Fanout_with_receiver_processes_counts_their_members_too()
+    {
+        var result = await Benchmark.RunAsync(Small with { Scenario = "fanout", Processes = 2 }, TextWriter.Null);
+
+        Assert.Equal(0, result["lost"]);
+        Assert.Equal(0, result["duplicated"]);
+        Assert.True(result["busiest generator process"] > 0);
+    }
+
+    [Fact]
+    public async Task Two_instances_on_postgres_and_redis_deliver_and_store_everything()
+    {
+        var fanout = await Benchmark.RunAsync(Small with { Scenario = "fanout", Instances = 2, Database = "postgres" }, TextWriter.Null);
+        Assert.Equal("2 instances on postgres with Redis", fanout.Deployment);
+        Assert.Equal(0, fanout["lost"]);
+        Assert.Equal(0, fanout["duplicated"]);
+
+        var persist = await Benchmark.RunAsync(Small with { Scenario = "persist", Instances = 2, Database = "postgres" }, TextWriter.Null);
+        Assert.Equal(30, persist["stored in the database"]);
+    }
 
     [Fact]
     public async Task Fanout_delivers_every_message_to_every_member_once()
@@ -52,6 +75,7 @@ public sealed class BenchmarkSmokeTests
         Assert.Equal(0, page["failed requests"]);
         Assert.Equal(6, idle["open sockets"]);
         Assert.True(idle["server RSS with sockets"] > 0);
+        Assert.True(idle["managed heap with sockets"] > 0);
     }
 
     [Fact]
