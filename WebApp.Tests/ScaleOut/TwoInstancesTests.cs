@@ -68,6 +68,9 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
         using var bobSocket = await bob.ConnectAsync(slug);
         await WaitForPresenceAsync(aliceSocket, "Alice on A", "Bob on B");
         await WaitForPresenceAsync(bobSocket, "Alice on A", "Bob on B");
+        // The rooms list on either instance counts both.
+        Assert.Contains("<span class=\"room-online\">2 online</span>", await alice.Http.GetStringAsync("/"));
+        Assert.Contains("<span class=\"room-online\">2 online</span>", await bob.Http.GetStringAsync("/"));
     }
 
     [Fact]

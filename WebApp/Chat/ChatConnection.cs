@@ -27,6 +27,7 @@ public sealed class ChatConnection : IDisposable
     private List<ReadOnlyMemory<byte>>? _heldLiveFrames;
     private SocketGrant _grant;
     private int _closeRequested;
+    private long _skipMessagesThrough;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
 
@@ -81,6 +82,12 @@ public sealed class ChatConnection : IDisposable
         }
         return false;
     }
+
+    /// <summary>Queues a stored message, unless the client said it has already seen it.</summary>
+    public bool TrySendMessage(long seq, ReadOnlyMemory<byte> frame) => seq <= Volatile.Read(ref _skipMessagesThrough) || TrySend(frame);
+
+    /// <summary>The client has already shown every message up to <paramref name="seq"/>.</summary>
+    public void SkipMessagesThrough(long seq) => Volatile.Write(ref _skipMessagesThrough, seq);
 
     /// <summary>
     /// While the socket is sent what it missed, live frames wait behind those (in arrival order) instead of

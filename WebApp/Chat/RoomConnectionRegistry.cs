@@ -151,11 +151,11 @@ public sealed class RoomMembers
                 _waiting[seq] = frame;
                 return true;
             }
-            SendToAll(frame);
+            SendMessageToAll(seq, frame);
             _deliveredSeq = seq;
             while (_waiting.Remove(_deliveredSeq + 1, out var next))
             {
-                SendToAll(next);
+                SendMessageToAll(_deliveredSeq + 1, next);
                 _deliveredSeq++;
             }
             return _waiting.Count > 0;
@@ -205,6 +205,12 @@ public sealed class RoomMembers
             _presenceVersionSent = version;
             SendToAll(frame);
         }
+    }
+
+    private void SendMessageToAll(long seq, byte[]? frame)
+    {
+        if (frame is null) return;
+        foreach (var connection in _connections) connection.TrySendMessage(seq, frame);
     }
 
     private void SendToAll(byte[]? frame)

@@ -119,7 +119,13 @@ public sealed class RoomMessagePublisher(
 
         if (afterSeq is { } after)
         {
-            if (deliveredSeq - after > options.Value.MaxCatchUp || after > deliveredSeq)
+            if (after > deliveredSeq && after <= await LastStoredSeqAsync(connection.RoomId))
+            {
+                // The client has seen messages this instance has not delivered yet (on another instance, or just
+                // committed here): nothing to catch up, and those must not reach it twice when they arrive.
+                connection.SkipMessagesThrough(after);
+            }
+            else if (deliveredSeq - after > options.Value.MaxCatchUp || after > deliveredSeq)
             {
                 await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
                     $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{deliveredSeq - after}\"></div>"));
@@ -186,6 +192,13 @@ public sealed class RoomMessagePublisher(
             .ToListAsync();
         logger.LogInformation("Room {RoomId}: delivering messages {From}-{To} from the database", roomId, from + 1, upToSeq);
         foreach (var message in missing) Deliver(roomId, room, message.Seq, await RenderMessageAsync(message));
+    }
+
+    /// <summary>The room's newest stored sequence number.</summary>
+    public async Task<long> LastStoredSeqAsync(int roomId)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return await db.Rooms.Where(r => r.Id == roomId).Select(r => r.LastSeq).SingleAsync();
     }
 
     public void Leave(ChatConnection connection)

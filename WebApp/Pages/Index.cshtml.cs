@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.ScaleOut;
 
 namespace WebApp.Pages;
 
-public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry, TimeProvider clock) : PageModel
+public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimeProvider clock) : PageModel
 {
     public sealed record RoomSummary(int Id, string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
@@ -17,6 +18,7 @@ public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry,
     }
 
     public IReadOnlyList<RoomSummary> Rooms { get; private set; } = [];
+    private IReadOnlyDictionary<int, int> _online = new Dictionary<int, int>();
 
     [BindProperty]
     public CreateRoomInput Input { get; set; } = new();
@@ -67,7 +69,7 @@ public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry,
         return LocalRedirect(roomUrl);
     }
 
-    public int PeopleOnlineIn(RoomSummary room) => registry.OnlineIn(room.Id);
+    public int PeopleOnlineIn(RoomSummary room) => _online.GetValueOrDefault(room.Id);
 
     /// <summary>htmx gets just the form back, with its errors; without JavaScript the whole page is shown again.</summary>
     private async Task<IActionResult> InvalidAsync()
@@ -82,15 +84,17 @@ public sealed class IndexModel(AppDbContext db, RoomConnectionRegistry registry,
         return Page();
     }
 
-    /// <summary>Public rooms, and the private rooms this person owns or was added to.</summary>
-    private Task<List<RoomSummary>> LoadRoomsAsync()
+    /// <summary>Public rooms, and the private rooms this person owns or was added to, with who is online in each.</summary>
+    private async Task<List<RoomSummary>> LoadRoomsAsync()
     {
         var userId = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
-        return db.Rooms.AsNoTracking()
+        var rooms = await db.Rooms.AsNoTracking()
             .Where(r => !r.IsPrivate || r.CreatedById == userId || r.Members.Any(m => m.UserId == userId))
             .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
             .Select(r => new RoomSummary(r.Id, r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
             .ToListAsync();
+        _online = await backplane.OnlineCountsAsync([.. rooms.Select(r => r.Id)]);
+        return rooms;
     }
 
     private async Task<string> FreeSlugAsync(string baseSlug)

@@ -24,10 +24,13 @@ public interface IChatBackplane
 
     /// <summary>Display names of everyone online in a room, on any instance.</summary>
     Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room);
+
+    /// <summary>How many people are online in each room, on any instance.</summary>
+    Task<IReadOnlyDictionary<int, int>> OnlineCountsAsync(IReadOnlyList<int> roomIds);
 }
 
 /// <summary>One process: everything is already here.</summary>
-public sealed class InProcessBackplane(UsedTokenIds usedTokens, SocketRevocation revocation) : IChatBackplane
+public sealed class InProcessBackplane(UsedTokenIds usedTokens, SocketRevocation revocation, RoomConnectionRegistry registry) : IChatBackplane
 {
     public Task PublishMessageAsync(int roomId, long seq, byte[] frame) => Task.CompletedTask;
 
@@ -42,4 +45,7 @@ public sealed class InProcessBackplane(UsedTokenIds usedTokens, SocketRevocation
     public Task SharePresenceAsync(int roomId, RoomMembers room) => Task.CompletedTask;
 
     public Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room) => Task.FromResult(room.OnlineNames());
+
+    public Task<IReadOnlyDictionary<int, int>> OnlineCountsAsync(IReadOnlyList<int> roomIds) =>
+        Task.FromResult<IReadOnlyDictionary<int, int>>(roomIds.Distinct().ToDictionary(id => id, registry.OnlineIn));
 }

@@ -171,6 +171,15 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         }
     }
 
+    public async Task<IReadOnlyDictionary<int, int>> OnlineCountsAsync(IReadOnlyList<int> roomIds)
+    {
+        var registry = _services.GetRequiredService<RoomConnectionRegistry>();
+        var ids = roomIds.Distinct().ToList();
+        // Issued together: the multiplexer pipelines them over one connection.
+        var names = await Task.WhenAll(ids.Select(id => OnlineNamesAsync(id, registry.TryGetRoom(id) ?? new RoomMembers())));
+        return ids.Zip(names).ToDictionary(pair => pair.First, pair => pair.Second.Count);
+    }
+
     private static RedisKey PresenceKey(int roomId) => $"chat:presence:{roomId}";
 
     private async void OnPresenceAsync(ChannelMessage message)
