@@ -32,13 +32,8 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     [Fact]
     public async Task A_message_sent_on_one_instance_reaches_sockets_on_the_other()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
-        await alice.RegisterAsync();
-        await bob.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Across instances");
-        using var aliceSocket = await alice.ConnectAsync(slug);
-        using var bobSocket = await bob.ConnectAsync(slug);
+        using var people = await AliceOnAAndBobOnBAsync("Across instances");
+        var (alice, bob, slug, aliceSocket, bobSocket) = people;
 
         await aliceSocket.SendMessageAsync("hello from A");
         Assert.Contains("hello from A", await bobSocket.ReceiveTextAsync());
@@ -139,13 +134,8 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     [Fact]
     public async Task Clients_of_a_killed_instance_resume_on_the_other_with_nothing_lost()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
-        await alice.RegisterAsync();
-        await bob.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Instance dies");
-        var aliceSocket = await alice.ConnectAsync(slug);
-        using var bobSocket = await bob.ConnectAsync(slug);
+        using var people = await AliceOnAAndBobOnBAsync("Instance dies");
+        var (alice, bob, slug, aliceSocket, bobSocket) = people;
 
         await bobSocket.SendMessageAsync("one");
         var lastSeen = SocketExtensions.SeqOf(await aliceSocket.ReceiveTextAsync());
@@ -169,13 +159,8 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     [Fact]
     public async Task A_redis_outage_is_repaired_from_the_database_and_readyz_reports_it()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
-        await alice.RegisterAsync();
-        await bob.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Redis outage");
-        using var aliceSocket = await alice.ConnectAsync(slug);
-        using var bobSocket = await bob.ConnectAsync(slug);
+        using var people = await AliceOnAAndBobOnBAsync("Redis outage");
+        var (alice, bob, slug, aliceSocket, bobSocket) = people;
         await bobSocket.SendMessageAsync("before the outage");
         Assert.Contains("before the outage", await aliceSocket.ReceiveTextAsync());
         Assert.Contains("before the outage", await bobSocket.ReceiveTextAsync());
@@ -202,6 +187,29 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
         await WaitForStatusAsync(bob.Http, "/readyz", HttpStatusCode.OK);
         await aliceSocket.SendMessageAsync("after the outage");
         Assert.Contains("after the outage", await bobSocket.ReceiveTextAsync());
+    }
+
+    private sealed record TwoPeople(SiteClient Alice, SiteClient Bob, string Slug, ClientWebSocket AliceSocket, ClientWebSocket BobSocket)
+        : IDisposable
+    {
+        public void Dispose()
+        {
+            AliceSocket.Dispose();
+            BobSocket.Dispose();
+            Alice.Dispose();
+            Bob.Dispose();
+        }
+    }
+
+    /// <summary>Two people, each signed up on an instance of their own, with a socket each in a room Alice created.</summary>
+    private async Task<TwoPeople> AliceOnAAndBobOnBAsync(string roomName)
+    {
+        var alice = new SiteClient(_a.BaseAddress);
+        var bob = new SiteClient(_b.BaseAddress);
+        await alice.RegisterAsync();
+        await bob.RegisterAsync();
+        var slug = await alice.CreateRoomAsync(roomName);
+        return new TwoPeople(alice, bob, slug, await alice.ConnectAsync(slug), await bob.ConnectAsync(slug));
     }
 
     private static async Task<long[]> ReceiveSeqsAsync(WebSocket socket, int count)

@@ -71,11 +71,11 @@ public sealed class RoomMembers
     private long _presenceVersionSent;
     private (long Version, byte[] Frame)? _presenceFrame;
 
-    /// <summary>Set while a presence announcement is scheduled, so a burst of joins is announced once.</summary>
-    public int AnnouncementPending;
+    /// <summary>A burst of joins and leaves is announced once.</summary>
+    public CoalescedJob PresenceAnnouncement { get; } = new();
 
-    /// <summary>Set while a gap in the sequence is waited for, so it is read from the database once.</summary>
-    public int GapFillPending;
+    /// <summary>A gap in the sequence is waited for, then read from the database, once.</summary>
+    public CoalescedJob GapFill { get; } = new();
 
     /// <summary>A snapshot, cheap to iterate while sockets come and go.</summary>
     public ImmutableArray<ChatConnection> Connections => _connections;
@@ -221,4 +221,31 @@ public sealed class RoomMembers
 
     private static List<string> Names(ImmutableSortedDictionary<string, (string Name, int Sockets)> people) =>
         people.Values.Select(p => p.Name).Order(StringComparer.CurrentCultureIgnoreCase).ToList();
+}
+
+/// <summary>Work that runs once, a moment after it is first requested, however often it is requested meanwhile.</summary>
+public sealed class CoalescedJob
+{
+    private int _pending;
+
+    public void Request(TimeSpan delay, Func<Task> work, Action<Exception> onFailure)
+    {
+        if (Interlocked.Exchange(ref _pending, 1) == 1) return;
+        _ = RunLaterAsync();
+
+        async Task RunLaterAsync()
+        {
+            try
+            {
+                await Task.Delay(delay);
+                // Reset first: a request arriving while the work runs schedules another run, so none is lost.
+                Volatile.Write(ref _pending, 0);
+                await work();
+            }
+            catch (Exception e)
+            {
+                onFailure(e);
+            }
+        }
+    }
 }

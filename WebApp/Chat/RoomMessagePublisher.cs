@@ -160,25 +160,11 @@ public sealed class RoomMessagePublisher(
         }
     }
 
-    private void ScheduleGapFill(int roomId, RoomMembers room)
-    {
-        if (Interlocked.Exchange(ref room.GapFillPending, 1) == 1) return;
-        _ = FillLaterAsync();
-
-        async Task FillLaterAsync()
+    private void ScheduleGapFill(int roomId, RoomMembers room) =>
+        room.GapFill.Request(GapPatience, async () =>
         {
-            try
-            {
-                await Task.Delay(GapPatience);
-                Volatile.Write(ref room.GapFillPending, 0);
-                if (room.MissingBefore() is { } next) await DeliverFromDatabaseAsync(roomId, room, next - 1);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId);
-            }
-        }
-    }
+            if (room.MissingBefore() is { } next) await DeliverFromDatabaseAsync(roomId, room, next - 1);
+        }, e => logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId));
 
     /// <summary>Delivers the stored messages after the room's delivered sequence, up to <paramref name="upToSeq"/>.</summary>
     private async Task DeliverFromDatabaseAsync(int roomId, RoomMembers room, long upToSeq)
@@ -211,26 +197,12 @@ public sealed class RoomMessagePublisher(
     /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
     /// a thousand people join at once renders and sends the list a few times, not a thousand.
     /// </summary>
-    private void SchedulePresenceAnnouncement(int roomId, RoomMembers room)
-    {
-        if (Interlocked.Exchange(ref room.AnnouncementPending, 1) == 1) return;
-        _ = AnnounceLaterAsync();
-
-        async Task AnnounceLaterAsync()
+    private void SchedulePresenceAnnouncement(int roomId, RoomMembers room) =>
+        room.PresenceAnnouncement.Request(PresenceCoalescing, async () =>
         {
-            try
-            {
-                await Task.Delay(PresenceCoalescing);
-                Volatile.Write(ref room.AnnouncementPending, 0);
-                await backplane.SharePresenceAsync(roomId, room);
-                await SendPresenceAsync(roomId, room, only: null);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Presence announcement failed");
-            }
-        }
-    }
+            await backplane.SharePresenceAsync(roomId, room);
+            await SendPresenceAsync(roomId, room, only: null);
+        }, e => logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId));
 
     /// <summary>Someone came or went on another instance.</summary>
     public async Task RefreshPresenceAsync(int roomId)
