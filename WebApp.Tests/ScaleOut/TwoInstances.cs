@@ -12,7 +12,8 @@ public static class TwoInstances
         {
             ["Database:Provider"] = "Postgres",
             ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString($"chat_{Guid.NewGuid():N}"),
-            ["ConnectionStrings:Redis"] = servers.Redis.ConnectionString,
+            // Each pair of instances has a namespace of its own: a killed instance's presence lingers until its heartbeat expires.
+            ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
         };
         var a = new SiteProcess(settings);
         var b = new SiteProcess(settings);

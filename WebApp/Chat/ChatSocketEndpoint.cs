@@ -96,9 +96,9 @@ public sealed class ChatSocketEndpoint(
 
     private async Task RunSocketAsync(HttpContext context, SocketGrant grant, RoomInfo room, long? after, bool offersChatProtocol)
     {
-        // "Only live messages" means those stored after this answer: read where the room stands before answering,
+        // "Only live messages" means those stored after this answer: take where the room stands before answering,
         // so one stored while the socket is being added to the room is sent rather than missed.
-        after ??= await publisher.LastStoredSeqAsync(room.Id);
+        after ??= await publisher.CurrentSeqAsync(room.Id);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             // Only ever chat.v1: answering with the offered bearer.<jwt> would echo the token back.

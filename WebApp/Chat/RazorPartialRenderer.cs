@@ -17,7 +17,7 @@ public sealed class RazorPartialRenderer(
     IModelMetadataProvider metadataProvider,
     IServiceScopeFactory scopeFactory)
 {
-    public const string MessagePartial = "/Pages/Rooms/_Message.cshtml";
+    public const string MessagesPartial = "/Pages/Rooms/_Messages.cshtml";
     public const string PresencePartial = "/Pages/Rooms/_Presence.cshtml";
 
     public async Task<string> RenderAsync<TModel>(string partialPath, TModel model)

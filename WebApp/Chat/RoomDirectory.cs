@@ -5,7 +5,7 @@ using WebApp.Data;
 namespace WebApp.Chat;
 
 /// <summary>What the socket endpoint needs to know about a room; rooms never change once created.</summary>
-public sealed record RoomInfo(int Id, string Slug, bool IsPrivate, string OwnerId);
+public sealed record RoomInfo(int Id, string Slug, string Name, bool IsPrivate, string OwnerId);
 
 /// <summary>
 /// Rooms by slug and private-room membership, cached so upgrades and refreshes rarely touch the database.
@@ -23,7 +23,7 @@ public sealed class RoomDirectory(IDbContextFactory<AppDbContext> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var room = await db.Rooms.AsNoTracking()
             .Where(r => r.Slug == slug)
-            .Select(r => new RoomInfo(r.Id, r.Slug, r.IsPrivate, r.CreatedById))
+            .Select(r => new RoomInfo(r.Id, r.Slug, r.Name, r.IsPrivate, r.CreatedById))
             .FirstOrDefaultAsync(cancellationToken);
         // Unknown slugs are not cached: anyone can make up slugs, and a room may be created with one later.
         return room is null ? null : _rooms.GetOrAdd(slug, room);

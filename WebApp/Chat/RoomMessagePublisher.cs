@@ -180,6 +180,13 @@ public sealed class RoomMessagePublisher(
         foreach (var message in missing) Deliver(roomId, room, message.Seq, await RenderMessageAsync(message));
     }
 
+    /// <summary>
+    /// Where the room stands: what this instance has delivered while it has sockets there (anything later reaches
+    /// a new socket), else the newest stored.
+    /// </summary>
+    public async Task<long> CurrentSeqAsync(int roomId) =>
+        registry.TryGetRoom(roomId) is { Connections.IsEmpty: false } room ? room.DeliveredSeq : await LastStoredSeqAsync(roomId);
+
     /// <summary>The room's newest stored sequence number.</summary>
     public async Task<long> LastStoredSeqAsync(int roomId)
     {
@@ -221,5 +228,5 @@ public sealed class RoomMessagePublisher(
     }
 
     private async Task<byte[]> RenderMessageAsync(ChatMessage message) =>
-        Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.MessagePartial, message));
+        Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.MessagesPartial, new[] { message }));
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StackExchange.Redis.KeyspaceIsolation;
 using WebApp.Auth;
 using WebApp.Chat;
 
@@ -31,6 +32,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     private readonly TimeProvider _clock;
     private readonly ILogger<RedisBackplane> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly string _keyPrefix;
     private Task _heartbeat = Task.CompletedTask;
 
     public RedisBackplane(
@@ -38,6 +40,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         TimeProvider clock, ILogger<RedisBackplane> logger)
     {
         _redis = redis;
+        _keyPrefix = ConfigurationOptions.Parse(redis.Configuration).ChannelPrefix.ToString() ?? "";
         _revocation = revocation;
         _services = services;
         _clockSkew = jwt.Value.ClockSkew;
@@ -46,6 +49,12 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     }
 
     private string InstanceKey => $"chat:instance:{_instanceId:N}";
+
+    /// <summary>
+    /// Keys carry the connection string's <c>channelPrefix</c> too (StackExchange.Redis applies it to channels), so
+    /// several sites can share one Redis without seeing each other's rooms.
+    /// </summary>
+    private IDatabase Database => _redis.GetDatabase().WithKeyPrefix(_keyPrefix);
 
     // Resolved when first needed: the publisher itself publishes through this backplane.
     private RoomMessagePublisher Publisher => _services.GetRequiredService<RoomMessagePublisher>();
@@ -67,7 +76,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         await _heartbeat;
         try
         {
-            await _redis.GetDatabase().KeyDeleteAsync(InstanceKey);
+            await Database.KeyDeleteAsync(InstanceKey);
         }
         catch (RedisException e)
         {
@@ -130,13 +139,13 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         // Remembered until the token could no longer validate anyway.
         var keep = grant.ExpiresAt + _clockSkew - _clock.GetUtcNow().UtcDateTime;
         if (keep <= TimeSpan.Zero) return false;
-        return await _redis.GetDatabase().StringSetAsync($"chat:jti:{grant.TokenId}", 1, keep, When.NotExists);
+        return await Database.StringSetAsync($"chat:jti:{grant.TokenId}", 1, keep, When.NotExists);
     }
 
     public async Task SharePresenceAsync(int roomId, RoomMembers room)
     {
         var people = room.People();
-        var db = _redis.GetDatabase();
+        var db = Database;
         var key = PresenceKey(roomId);
         if (people.Count == 0) await db.HashDeleteAsync(key, _instanceId.ToString("N"));
         else await db.HashSetAsync(key, _instanceId.ToString("N"), string.Join('\n', people.Select(p => $"{p.UserId}\t{p.Name}")));
@@ -147,7 +156,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     {
         try
         {
-            var db = _redis.GetDatabase();
+            var db = Database;
             var entries = await db.HashGetAllAsync(PresenceKey(roomId));
             var alive = entries.Length == 0 ? [] : await db.StringGetAsync([.. entries.Select(e => (RedisKey)$"chat:instance:{e.Name}")]);
             var names = new Dictionary<string, string>();
@@ -202,7 +211,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         {
             try
             {
-                await _redis.GetDatabase().StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
+                await Database.StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
                 await Task.Delay(HeartbeatEvery, stopping);
             }
             catch (OperationCanceledException)

@@ -31,7 +31,7 @@ public sealed class RoomModel(
         public string? NameOrEmail { get; set; }
     }
 
-    public Room Room { get; private set; } = null!;
+    public RoomInfo Room { get; private set; } = null!;
     public IReadOnlyList<ChatMessage> History { get; private set; } = [];
 
     /// <summary>Set when the page shows an older stretch of history (no live connection) instead of the latest.</summary>
@@ -40,7 +40,7 @@ public sealed class RoomModel(
     public IReadOnlyList<string> Online { get; private set; } = [];
     public IReadOnlyList<MemberView> Members { get; private set; } = [];
     public string OwnerName { get; private set; } = "";
-    public bool IsOwner => Room.CreatedById == CurrentUserId;
+    public bool IsOwner => Room.OwnerId == CurrentUserId;
     public string CurrentUserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
 
     [BindProperty]
@@ -70,14 +70,17 @@ public sealed class RoomModel(
         return Partial("_OlderMessages", this);
     }
 
+    /// <summary>Compiled once: every page view runs it, and EF Core's per-call query preparation showed in the profile.</summary>
+    private static readonly Func<AppDbContext, int, long, int, IAsyncEnumerable<ChatMessage>> NewestMessagesBefore =
+        EF.CompileAsyncQuery((AppDbContext db, int roomId, long before, int count) => db.Messages.AsNoTracking()
+            .Where(m => m.RoomId == roomId && m.Seq < before)
+            .OrderByDescending(m => m.Seq)
+            .Take(count));
+
     private async Task LoadHistoryAsync(long? before)
     {
         var size = chatOptions.Value.HistorySize;
-        var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.RoomId == Room.Id && (before == null || m.Seq < before))
-            .OrderByDescending(m => m.Seq)
-            .Take(size + 1)
-            .ToListAsync();
+        var newestFirst = await NewestMessagesBefore(db, Room.Id, before ?? long.MaxValue, size + 1).ToListAsync();
         HasOlder = newestFirst.Count > size;
         History = newestFirst.Take(size).Reverse().ToList();
     }
@@ -110,7 +113,7 @@ public sealed class RoomModel(
         var (invitee, problem) = await FindPersonAsync(wanted);
         if (invitee is not null)
         {
-            var alreadyIn = invitee.Id == Room.CreatedById
+            var alreadyIn = invitee.Id == Room.OwnerId
                 || await db.RoomMembers.AnyAsync(m => m.RoomId == Room.Id && m.UserId == invitee.Id);
             if (alreadyIn)
             {
@@ -146,7 +149,7 @@ public sealed class RoomModel(
     private async Task<bool> LoadRoomAsync(string slug)
     {
         if (await EnterableRoomAsync(slug) is not { } info) return false;
-        Room = await db.Rooms.AsNoTracking().FirstAsync(r => r.Id == info.Id);
+        Room = info;
         return true;
     }
 
@@ -164,7 +167,7 @@ public sealed class RoomModel(
             .Select(m => new { m.UserId, m.User!.DisplayName, m.User.Email })
             .ToListAsync();
         Members = people.Select(p => new MemberView(p.UserId, AppUser.NameFor(p.DisplayName, p.Email))).ToList();
-        var owner = await db.Users.AsNoTracking().Where(u => u.Id == Room.CreatedById).Select(u => new { u.DisplayName, u.Email }).FirstAsync();
+        var owner = await db.Users.AsNoTracking().Where(u => u.Id == Room.OwnerId).Select(u => new { u.DisplayName, u.Email }).FirstAsync();
         OwnerName = AppUser.NameFor(owner.DisplayName, owner.Email);
     }
 
