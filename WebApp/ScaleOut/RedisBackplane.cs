@@ -23,6 +23,9 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(15);
 
+    /// <summary>A message on the channel: the sending instance's id, the room id, the sequence number, then the frame.</summary>
+    private const int Header = 16 + 4 + 8;
+
     /// <summary>Set per process: frames from this instance come back on the channel and are skipped.</summary>
     private readonly Guid _instanceId = Guid.NewGuid();
     private readonly IConnectionMultiplexer _redis;
@@ -94,8 +97,6 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         await _redis.GetSubscriber().PublishAsync(MessagesChannel, payload);
     }
 
-    private const int Header = 16 + 4 + 8;
-
     private void OnMessage(ChannelMessage message)
     {
         byte[] payload = message.Message!;
@@ -145,11 +146,18 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     public async Task SharePresenceAsync(int roomId, RoomMembers room)
     {
         var people = room.People();
-        var db = Database;
-        var key = PresenceKey(roomId);
-        if (people.Count == 0) await db.HashDeleteAsync(key, _instanceId.ToString("N"));
-        else await db.HashSetAsync(key, _instanceId.ToString("N"), string.Join('\n', people.Select(p => $"{p.UserId}\t{p.Name}")));
-        await _redis.GetSubscriber().PublishAsync(PresenceChannel, $"{_instanceId:N} {roomId}");
+        var field = _instanceId.ToString("N");
+        try
+        {
+            if (people.Count == 0) await Database.HashDeleteAsync(PresenceKey(roomId), field);
+            else await Database.HashSetAsync(PresenceKey(roomId), field, string.Join('\n', people.Select(p => $"{p.UserId}\t{p.Name}")));
+            await _redis.GetSubscriber().PublishAsync(PresenceChannel, $"{field} {roomId}");
+        }
+        catch (RedisException e)
+        {
+            // This instance's sockets still get the list; the others catch up when Redis is back.
+            _logger.LogWarning(e, "Presence for room {RoomId} not shared: Redis unreachable", roomId);
+        }
     }
 
     public async Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room)
@@ -191,7 +199,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
 
     private static RedisKey PresenceKey(int roomId) => $"chat:presence:{roomId}";
 
-    private async void OnPresenceAsync(ChannelMessage message)
+    private async Task OnPresenceAsync(ChannelMessage message)
     {
         try
         {
