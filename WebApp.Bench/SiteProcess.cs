@@ -59,7 +59,11 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"the site exited at start:\n{Output}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // lets the output readers finish, so the message holds the site's last words
+                throw new InvalidOperationException($"the site exited at start:\n{Output}");
+            }
             try
             {
                 if ((await http.GetAsync("/")).StatusCode == HttpStatusCode.OK) return;
