@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using WebApp.Auth;
 
 namespace WebApp.Chat;
@@ -59,8 +60,9 @@ public sealed class ChatSocketEndpoint(
             return;
         }
 
-        var offered = context.WebSockets.WebSocketRequestedProtocols;
-        var (token, tokenProblem) = FindToken(offered, context.Request.Query[QueryTokenName]);
+        var (token, tokenProblem) = FindToken(context.WebSockets.WebSocketRequestedProtocols, context.Request.Query[QueryTokenName]);
+        // Decided now, so no copy of the offered protocols (one is "bearer.<jwt>") stays alive with the socket.
+        var offersChatProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol);
         if (tokenProblem is not null)
         {
             await RejectAsync(context, slug, StatusCodes.Status400BadRequest, tokenProblem);
@@ -86,7 +88,7 @@ public sealed class ChatSocketEndpoint(
         }
         try
         {
-            await RunSocketAsync(context, grant, room, after, offersChatProtocol: offered.Contains(SubProtocol));
+            await RunSocketAsync(context, grant, room, after, offersChatProtocol);
         }
         finally
         {
@@ -107,6 +109,8 @@ public sealed class ChatSocketEndpoint(
             KeepAliveInterval = _options.KeepAliveInterval,
             KeepAliveTimeout = _options.KeepAliveTimeout,
         });
+        // The upgrade request lives as long as the socket; its copy of the token need not (a heap dump found it there).
+        context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
 
         using var connection = new ChatConnection(socket, grant, room, _options, clock, logger);
         metrics.UpgradeAccepted();
