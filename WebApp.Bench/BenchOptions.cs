@@ -39,6 +39,9 @@ public sealed record BenchOptions
     /// </summary>
     public string? Path { get; init; }
 
+    /// <summary>With idle: also take a heap dump of the server before and with the sockets, and list this many types by bytes per socket.</summary>
+    public int HeapTypes { get; init; }
+
     /// <summary>Load generator processes for fanout: members other than the senders are dealt out over them.</summary>
     public int Processes { get; init; } = 1;
 
@@ -52,7 +55,7 @@ public sealed record BenchOptions
         if (args.Length == 0 || !Scenarios.Contains(args[0]))
         {
             throw new ArgumentException($"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
-                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] [--json PATH]");
+                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] [--heap-types N] [--json PATH]");
         }
         var options = new BenchOptions { Scenario = args[0] };
         for (var i = 1; i < args.Length; i += 2)
@@ -70,6 +73,7 @@ public sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = Positive(args[i], value) },
                 "--instances" => options with { Instances = Positive(args[i], value) },
                 "--processes" => options with { Processes = Positive(args[i], value) },
+                "--heap-types" => options with { HeapTypes = Positive(args[i], value) },
                 "--path" => options with { Path = value.StartsWith('/') ? value : throw new ArgumentException("--path starts with /") },
                 "--database" => options with { Database = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--database is sqlite or postgres") },
                 "--json" => options with { JsonPath = value },

@@ -205,6 +205,7 @@ public static partial class Benchmark
         await Task.Delay(1000);
         var before = site.ResidentBytes();
         var heapBefore = await site.ManagedHeapBytesAsync();
+        var typesBefore = options.HeapTypes > 0 ? await ServerHeap.LiveObjectsByTypeAsync(site.Instances[0].Process.Id) : null;
         var sockets = await OpenSocketsAsync(site, users, slug, options.Clients, options.Concurrency, null, log);
         using var stop = new CancellationTokenSource();
         var receivers = sockets.Select(socket => ReceiveLoopAsync(socket, _ => { }, stop.Token)).ToList();
@@ -215,6 +216,7 @@ public static partial class Benchmark
         await Task.Delay(TimeSpan.FromSeconds(options.Seconds));
         var after = site.ResidentBytes();
         var heapAfter = await site.ManagedHeapBytesAsync();
+        var typesAfter = options.HeapTypes > 0 ? await ServerHeap.LiveObjectsByTypeAsync(site.Instances[0].Process.Id) : null;
         var open = sockets.Count(s => s.State == WebSocketState.Open);
         result.Add("open sockets", open, "sockets");
         result.Add("server RSS before", before / 1048576.0, "MiB");
@@ -230,6 +232,21 @@ public static partial class Benchmark
         else
         {
             result.Notes.Add("the server's managed heap could not be read (diagnostics IPC unreachable)");
+        }
+        if (typesBefore is not null && typesAfter is not null)
+        {
+            var perSocket = typesAfter
+                .Select(type => (Name: type.Key, After: type.Value, Before: typesBefore.GetValueOrDefault(type.Key)))
+                .Select(type => (type.Name, Count: (type.After.Count - type.Before.Count) / (double)Math.Max(1, open),
+                    Bytes: (type.After.Bytes - type.Before.Bytes) / (double)Math.Max(1, open)))
+                .OrderByDescending(type => type.Bytes)
+                .ToList();
+            result.Add("live objects per socket (heap dump)", perSocket.Sum(type => type.Count), "objects");
+            result.Add("live bytes per socket (heap dump)", perSocket.Sum(type => type.Bytes), "bytes");
+            foreach (var type in perSocket.Take(options.HeapTypes))
+            {
+                result.Notes.Add($"per socket: {type.Bytes,8:0} bytes in {type.Count,5:0.00} × {type.Name}");
+            }
         }
         stop.Cancel();
         await Task.WhenAll(receivers);

@@ -77,4 +77,71 @@ public static class ServerHeap
             heapBytes.TrySetException(readFailure);
         }
     }
+
+    /// <summary>
+    /// The live objects of the process by type (count and bytes), from the heap dump a full GC emits when asked (the
+    /// events dotnet-gcdump reads); null if the process cannot be reached in time.
+    /// </summary>
+    public static async Task<Dictionary<string, (long Count, long Bytes)>?> LiveObjectsByTypeAsync(int processId)
+    {
+        var keywords = ClrTraceEventParser.Keywords.GC | ClrTraceEventParser.Keywords.GCHeapDump | ClrTraceEventParser.Keywords.GCHeapCollect
+            | ClrTraceEventParser.Keywords.Type | ClrTraceEventParser.Keywords.GCHeapAndTypeNames;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            var session = await new DiagnosticsClient(processId).StartEventPipeSessionAsync(
+                new EventPipeProvider(ClrTraceEventParser.ProviderName, EventLevel.Verbose, (long)keywords),
+                requestRundown: false, circularBufferMB: 1024, timeout.Token);
+            var typeNames = new Dictionary<ulong, string>();
+            var sizesByTypeId = new Dictionary<ulong, (long Count, long Bytes)>();
+            var dumped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reading = Task.Run(() =>
+            {
+                using var events = new EventPipeEventSource(session.EventStream);
+                var dumpingGc = -1;
+                events.Clr.GCStart += gc =>
+                {
+                    if (dumpingGc < 0 && gc.Depth == 2 && gc.Reason is GCReason.Induced or GCReason.InducedNotForced) dumpingGc = gc.Count;
+                };
+                events.Clr.GCStop += gc =>
+                {
+                    if (gc.Count == dumpingGc) dumped.TrySetResult();
+                };
+                events.Clr.TypeBulkType += types =>
+                {
+                    for (var i = 0; i < types.Count; i++) typeNames[types.Values(i).TypeID] = types.Values(i).TypeName;
+                };
+                events.Clr.GCBulkNode += nodes =>
+                {
+                    if (dumpingGc < 0 || dumped.Task.IsCompleted) return;
+                    for (var i = 0; i < nodes.Count; i++)
+                    {
+                        var node = nodes.Values(i);
+                        var (count, bytes) = sizesByTypeId.GetValueOrDefault(node.TypeID);
+                        sizesByTypeId[node.TypeID] = (count + 1, bytes + (long)node.Size);
+                    }
+                };
+                events.Process();
+            }, CancellationToken.None);
+            await dumped.Task.WaitAsync(timeout.Token);
+            // Type names can trail the dump a little.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            try { await session.StopAsync(timeout.Token); } catch (Exception) { }
+            session.Dispose();
+            await reading.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var byName = new Dictionary<string, (long Count, long Bytes)>();
+            foreach (var (typeId, (count, bytes)) in sizesByTypeId)
+            {
+                var name = typeNames.GetValueOrDefault(typeId, $"type 0x{typeId:x}");
+                var (total, totalBytes) = byName.GetValueOrDefault(name);
+                byName[name] = (total + count, totalBytes + bytes);
+            }
+            return byName;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+    }
 }
