@@ -127,8 +127,9 @@ public static class ServerHeap
             // Type names can trail the dump a little.
             await Task.Delay(TimeSpan.FromSeconds(2));
             try { await session.StopAsync(timeout.Token); } catch (Exception) { }
+            // The reader ends when the stream does; what it counted up to the dump's end is all that is needed.
+            try { await reading.WaitAsync(TimeSpan.FromSeconds(30)); } catch (Exception) { }
             session.Dispose();
-            await reading.WaitAsync(TimeSpan.FromSeconds(30));
 
             var byName = new Dictionary<string, (long Count, long Bytes)>();
             foreach (var (typeId, (count, bytes)) in sizesByTypeId)

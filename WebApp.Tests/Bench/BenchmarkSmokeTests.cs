@@ -32,6 +32,15 @@ public sealed class BenchmarkSmokeTests
     }
 
     [Fact]
+    public async Task Idle_with_heap_types_reads_the_servers_heap_dump()
+    {
+        var result = await Benchmark.RunAsync(Small with { Scenario = "idle", HeapTypes = 3 }, TextWriter.Null);
+
+        Assert.True(result["live bytes per socket (heap dump)"] > 0);
+        Assert.Equal(3, result.Notes.Count(note => note.StartsWith("per socket:")));
+    }
+
+    [Fact]
     public async Task Two_instances_on_postgres_and_redis_deliver_and_store_everything()
     {
         var fanout = await Benchmark.RunAsync(Small with { Scenario = "fanout", Instances = 2, Database = "postgres" }, TextWriter.Null);
