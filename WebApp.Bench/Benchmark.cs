@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace WebApp.Bench;
 
@@ -10,7 +9,7 @@ namespace WebApp.Bench;
 /// Starts the site as its own process with a fresh database, signs users up through its forms, mints tokens with
 /// its page handler, and drives it with real WebSocket and HTTP clients; every figure is measured here.
 /// </summary>
-public static partial class Benchmark
+public static class Benchmark
 {
     /// <summary>Limits a production site keeps low, lifted so they do not cap what is being measured.</summary>
     private static readonly Dictionary<string, string> SiteSettings = new()
@@ -268,7 +267,7 @@ public static partial class Benchmark
         using var stop = new CancellationTokenSource();
         var receivers = sockets.Select((socket, i) => ReceiveLoopAsync(socket, frame =>
         {
-            if (MessageText().IsMatch(frame)) Interlocked.Increment(ref acknowledged[i]);
+            if (BenchMessage.TryParse(frame, out _)) Interlocked.Increment(ref acknowledged[i]);
         }, stop.Token)).ToList();
 
         var serverCpu = site.ServerCpu();
@@ -300,7 +299,7 @@ public static partial class Benchmark
             using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await ReceiveLoopAsync(writer, frame =>
             {
-                if (MessageText().IsMatch(frame) && ++received == 50) enough.Cancel();
+                if (BenchMessage.TryParse(frame, out _) && ++received == 50) enough.Cancel();
             }, enough.Token);
         }
 
@@ -342,12 +341,13 @@ public static partial class Benchmark
                 var due = TimeSpan.FromSeconds(n / options.Rate) - Stopwatch.GetElapsedTime(start);
                 if (due > TimeSpan.Zero) await Task.Delay(due);
             }
-            var frame = Encoding.UTF8.GetBytes($"{{\"text\":\"bench {sender} {n} {Stopwatch.GetTimestamp()}\"}}");
+            var frame = Encoding.UTF8.GetBytes($"{{\"text\":\"{BenchMessage.Text(sender, n, Stopwatch.GetTimestamp())}\"}}");
             await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
         }
     }
 
-    internal static async Task ReceiveLoopAsync(ClientWebSocket socket, Action<string> onFrame, CancellationToken stop)
+    /// <summary>Hands each whole frame, as the UTF-8 bytes received, to <paramref name="onFrame"/> (no string per frame).</summary>
+    internal static async Task ReceiveLoopAsync(ClientWebSocket socket, Action<ReadOnlySpan<byte>> onFrame, CancellationToken stop)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var message = new ArrayBufferWriter<byte>();
@@ -359,7 +359,7 @@ public static partial class Benchmark
                 if (received.MessageType == WebSocketMessageType.Close) return;
                 message.Write(buffer.AsSpan(0, received.Count));
                 if (!received.EndOfMessage) continue;
-                onFrame(Encoding.UTF8.GetString(message.WrittenSpan));
+                onFrame(message.WrittenSpan);
                 message.ResetWrittenCount();
             }
         }
@@ -390,7 +390,4 @@ public static partial class Benchmark
                 "figures; try --processes");
         }
     }
-
-    [GeneratedRegex("message-text\">bench (\\d+) (\\d+) (\\d+)</p>")]
-    internal static partial Regex MessageText();
 }

@@ -13,13 +13,12 @@ public sealed class FanoutMember(int senders, int messages)
     public int Unique { get; private set; }
     public long LastAt { get; private set; }
 
-    public void Take(string frame)
+    public void Take(ReadOnlySpan<byte> frame)
     {
-        var match = Benchmark.MessageText().Match(frame);
-        if (!match.Success) return;
+        if (!BenchMessage.TryParse(frame, out var message)) return;
         var now = Stopwatch.GetTimestamp();
-        var index = int.Parse(match.Groups[1].ValueSpan) * messages + int.Parse(match.Groups[2].ValueSpan);
-        Latencies.Add(Stopwatch.GetElapsedTime(long.Parse(match.Groups[3].ValueSpan), now).TotalMilliseconds);
+        var index = message.Sender * messages + message.N;
+        Latencies.Add(Stopwatch.GetElapsedTime(message.SentAt, now).TotalMilliseconds);
         Received++;
         if (!_seen[index]) (_seen[index], Unique) = (true, Unique + 1);
         LastAt = now;

@@ -1,0 +1,29 @@
+using System.Buffers.Text;
+
+namespace WebApp.Bench;
+
+/// <summary>
+/// The text the benchmark sends, "bench {sender} {n} {timestamp}", found in a delivered fragment. Parsed from the
+/// received bytes, because the load generator reads every delivery and must stay cheaper than the server.
+/// </summary>
+public readonly record struct BenchMessage(int Sender, int N, long SentAt)
+{
+    private static ReadOnlySpan<byte> Marker => "message-text\">bench "u8;
+
+    public static string Text(int sender, int n, long sentAt) => $"bench {sender} {n} {sentAt}";
+
+    public static bool TryParse(ReadOnlySpan<byte> frame, out BenchMessage message)
+    {
+        message = default;
+        var at = frame.IndexOf(Marker);
+        if (at < 0) return false;
+        var rest = frame[(at + Marker.Length)..];
+        if (!Utf8Parser.TryParse(rest, out int sender, out var used) || used >= rest.Length || rest[used] != ' ') return false;
+        rest = rest[(used + 1)..];
+        if (!Utf8Parser.TryParse(rest, out int n, out used) || used >= rest.Length || rest[used] != ' ') return false;
+        rest = rest[(used + 1)..];
+        if (!Utf8Parser.TryParse(rest, out long sentAt, out used) || !rest[used..].StartsWith("</p>"u8)) return false;
+        message = new BenchMessage(sender, n, sentAt);
+        return true;
+    }
+}
