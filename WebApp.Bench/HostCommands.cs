@@ -1,13 +1,10 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace WebApp.Bench;
 
 public sealed record CommandResult(int ExitCode, string Output, string Errors);
 
-/// <summary>Short commands the servers need: setting up, probing and stopping them, and installing them when absent.</summary>
+/// <summary>Short commands the tests and the benchmark need: setting servers up, probing them, and installing packages when absent.</summary>
 public static class HostCommands
 {
     // apt-get holds a lock: the two servers starting side by side on a fresh machine install one after the other.
@@ -36,8 +33,8 @@ public static class HostCommands
     }
 
     /// <summary>
-    /// Like the Chromium the browser tests need: on a fresh Debian machine (where tests run as root) the test command
-    /// installs the servers it needs, so `dotnet test WebApp.sln` alone is enough.
+    /// On a fresh Debian machine (where tests run as root) the test command installs what it needs (Chromium, the
+    /// servers), so `dotnet test WebApp.sln` alone is enough.
     /// </summary>
     public static async Task InstallDebianPackageAsync(string package, Func<bool> isInstalled)
     {

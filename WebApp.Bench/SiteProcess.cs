@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace WebApp.Bench;
@@ -18,7 +17,7 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    public int Port { get; } = FreeLoopbackPort();
+    public int Port { get; } = ServerProcess.FreeLoopbackPort();
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
     public string DatabasePath => Path.Combine(_directory, "chat.db");
@@ -96,12 +95,5 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
         if (_process is { HasExited: false }) await KillAsync();
         _process?.Dispose();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

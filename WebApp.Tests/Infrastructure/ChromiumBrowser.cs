@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using WebApp.Bench;
 
 namespace WebApp.Tests.Infrastructure;
 
@@ -37,20 +38,8 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     /// </summary>
     private static async Task<string> InstallDebianChromiumAsync()
     {
-        const string help = "No Chromium found. Install Debian's chromium (apt-get install -y chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH.";
-        if (!File.Exists("/usr/bin/apt-get") || Environment.UserName != "root") throw new InvalidOperationException(help);
-
-        foreach (var arguments in new[] { "update -qq", "install -y -qq chromium" })
-        {
-            var startInfo = new System.Diagnostics.ProcessStartInfo("apt-get", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-            startInfo.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-            using var process = System.Diagnostics.Process.Start(startInfo)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"{help}\napt-get {arguments} failed: {errors}{await output}");
-        }
-        return FindExecutable() ?? throw new InvalidOperationException(help);
+        await HostCommands.InstallDebianPackageAsync("chromium", () => FindExecutable() is not null);
+        return FindExecutable()!;
     }
 
     public async Task DisposeAsync()

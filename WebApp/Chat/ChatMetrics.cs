@@ -22,7 +22,7 @@ public sealed class ChatMetrics
         _openSockets = meter.CreateUpDownCounter<long>("chat.sockets.open", "{socket}", "Chat sockets open on this instance");
         _upgrades = meter.CreateCounter<long>("chat.upgrades", "{upgrade}", "Socket upgrades, by result (accepted or the rejection's status)");
         _persisted = meter.CreateCounter<long>("chat.messages.persisted", "{message}", "Messages stored by this instance");
-        _broadcast = meter.CreateCounter<long>("chat.messages.broadcast", "{message}", "Messages sent to a room's sockets on this instance");
+        _broadcast = meter.CreateCounter<long>("chat.messages.broadcast", "{message}", "Messages this instance stored and sent to its sockets in the room (those from other instances are not counted)");
         _broadcastLatency = meter.CreateHistogram<double>("chat.broadcast.duration", "ms",
             "From a message being read off its sender's socket to its frame being queued for every socket in the room here");
     }

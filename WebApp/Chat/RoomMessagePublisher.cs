@@ -90,10 +90,7 @@ public sealed class RoomMessagePublisher(
     {
         foreach (var (roomId, room) in registry.Rooms)
         {
-            if (room.Connections.IsEmpty) continue;
-            await using var db = await dbFactory.CreateDbContextAsync();
-            var lastSeq = await db.Rooms.Where(r => r.Id == roomId).Select(r => r.LastSeq).SingleOrDefaultAsync();
-            await DeliverFromDatabaseAsync(roomId, room, lastSeq);
+            if (!room.Connections.IsEmpty) await DeliverFromDatabaseAsync(roomId, room, await LastStoredSeqAsync(roomId));
         }
     }
 
@@ -106,11 +103,7 @@ public sealed class RoomMessagePublisher(
     {
         var room = registry.Room(connection.RoomId);
         connection.HoldLiveFrames();
-        await using var db = await dbFactory.CreateDbContextAsync();
-        if (room.Connections.IsEmpty)
-        {
-            room.StartDeliveryAfter(await db.Rooms.Where(r => r.Id == connection.RoomId).Select(r => r.LastSeq).SingleAsync());
-        }
+        if (room.Connections.IsEmpty) room.StartDeliveryAfter(await LastStoredSeqAsync(connection.RoomId));
         var (deliveredSeq, cameOnline) = room.Add(connection);
         // Presence goes through the held frames too, so this socket gets it after what it missed. Someone new is
         // announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
@@ -132,11 +125,10 @@ public sealed class RoomMessagePublisher(
             }
             else if (deliveredSeq > after)
             {
-                var missed = await db.Messages.AsNoTracking()
-                    .Where(m => m.RoomId == connection.RoomId && m.Seq > after && m.Seq <= deliveredSeq)
-                    .OrderBy(m => m.Seq)
-                    .ToListAsync();
-                foreach (var message in missed) await connection.SendMissedAsync(await RenderMessageAsync(message));
+                foreach (var message in await StoredMessagesAsync(connection.RoomId, after, deliveredSeq))
+                {
+                    await connection.SendMissedAsync(await RenderMessageAsync(message));
+                }
             }
         }
         connection.ReleaseLiveFrames();
@@ -171,13 +163,21 @@ public sealed class RoomMessagePublisher(
     {
         var from = room.DeliveredSeq;
         if (upToSeq <= from) return;
+        logger.LogInformation("Room {RoomId}: delivering messages {From}-{To} from the database", roomId, from + 1, upToSeq);
+        foreach (var message in await StoredMessagesAsync(roomId, from, upToSeq))
+        {
+            Deliver(roomId, room, message.Seq, await RenderMessageAsync(message));
+        }
+    }
+
+    /// <summary>A room's stored messages after <paramref name="afterSeq"/> up to <paramref name="upToSeq"/>, in order.</summary>
+    private async Task<List<ChatMessage>> StoredMessagesAsync(int roomId, long afterSeq, long upToSeq)
+    {
         await using var db = await dbFactory.CreateDbContextAsync();
-        var missing = await db.Messages.AsNoTracking()
-            .Where(m => m.RoomId == roomId && m.Seq > from && m.Seq <= upToSeq)
+        return await db.Messages.AsNoTracking()
+            .Where(m => m.RoomId == roomId && m.Seq > afterSeq && m.Seq <= upToSeq)
             .OrderBy(m => m.Seq)
             .ToListAsync();
-        logger.LogInformation("Room {RoomId}: delivering messages {From}-{To} from the database", roomId, from + 1, upToSeq);
-        foreach (var message in missing) Deliver(roomId, room, message.Seq, await RenderMessageAsync(message));
     }
 
     /// <summary>
