@@ -12,8 +12,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Data: EF Core on SQLite (Data Source=app.db unless configured) or, with Database:Provider=Postgres, PostgreSQL.
 // Sockets outlive requests, hence the factory; contexts are pooled because every message and page uses one.
 builder.AddDatabase();
-// The keys protecting cookies live in the database, so people stay signed in across restarts.
-builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>();
+// The keys protecting cookies live in the database, so people stay signed in across restarts, and every instance
+// reads every other's cookies: same key ring, same application name (by default it is the content root path).
+builder.Services.AddDataProtection().PersistKeysToDbContext<AppDbContext>().SetApplicationName("chat");
 
 // Accounts: Identity UI with cookie sign-in and lockout, plus the socket-token issuer.
 builder.Services.AddAccounts(builder.Environment);

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.DataProtection;
 using StackExchange.Redis;
 using WebApp.Auth;
 
@@ -14,10 +13,6 @@ public static class ScaleOutExtensions
     /// </summary>
     public static WebApplicationBuilder AddScaleOut(this WebApplicationBuilder builder)
     {
-        // Every instance must read every other's cookies: the same key ring (in the shared database) and the same
-        // application name (by default it is the content root path, which differs between deployments).
-        builder.Services.AddDataProtection().SetApplicationName("chat");
-
         var redis = builder.Configuration.GetConnectionString(RedisConnectionName);
         if (string.IsNullOrWhiteSpace(redis))
         {
