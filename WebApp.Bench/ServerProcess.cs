@@ -15,6 +15,8 @@ public sealed class ServerProcess
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _recentOutput = new();
+    private readonly ConcurrentQueue<string> _watchedLines = new();
+    private string? _watched;
     private bool _stopped;
 
     public ServerProcess(ProcessStartInfo startInfo)
@@ -32,6 +34,12 @@ public sealed class ServerProcess
     }
 
     public string RecentOutput => string.Join('\n', _recentOutput);
+
+    /// <summary>From now on, keeps every output line that contains <paramref name="fragment"/> (ordinal), however many lines pass.</summary>
+    public void Watch(string fragment) => _watched = fragment;
+
+    /// <summary>The lines kept by <see cref="Watch"/>.</summary>
+    public IReadOnlyCollection<string> WatchedLines => _watchedLines;
 
     public static int FreeLoopbackPort()
     {
@@ -85,6 +93,7 @@ public sealed class ServerProcess
     private void Keep(string? line)
     {
         if (line is null) return;
+        if (_watched is { } fragment && line.Contains(fragment, StringComparison.Ordinal)) _watchedLines.Enqueue(line);
         _recentOutput.Enqueue(line);
         while (_recentOutput.Count > KeptOutputLines) _recentOutput.TryDequeue(out _);
     }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.HttpOverrides;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
@@ -31,10 +30,9 @@ builder.Services.AddHealth(builder.Configuration);
 // Request logs that never contain a socket token.
 builder.AddRequestLoggingWithoutTokens();
 
-// Behind a TLS-terminating proxy on this machine, X-Forwarded-Proto tells the app the request was HTTPS
-// (secure cookies and the socket origin check depend on it). Only loopback proxies are trusted.
-builder.Services.Configure<ForwardedHeadersOptions>(options =>
-    options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+// HTTPS: trusted proxies (ForwardedHeaders:KnownProxies/KnownNetworks, loopback by default) may say a request was
+// HTTPS; outside Development plain HTTP is redirected to the HTTPS port, or refused with 400 when there is none.
+builder.AddTransportSecurity();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
@@ -46,12 +44,7 @@ await app.Services.MigrateDatabaseAsync();
 // Load the token signing key now, so a missing Jwt:SigningKey is reported at start rather than at first use.
 app.Services.GetRequiredService<SocketTokens>();
 
-app.UseForwardedHeaders();
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error");
-    app.UseHsts();
-}
+app.UseTransportSecurity();
 app.UseHttpLogging();
 app.UseSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/Status", "?code={0}");

@@ -1,7 +1,9 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -25,11 +27,17 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
-    public Uri SocketBaseAddress => new($"ws://{BaseAddress.Authority}/");
+    public Uri SocketBaseAddress => new($"{(BaseAddress.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{BaseAddress.Authority}/");
+
+    /// <summary>Every address the server listens on (the first is <see cref="BaseAddress"/>).</summary>
+    public IReadOnlyList<Uri> Addresses { get; private set; } = [];
 
     public string DatabasePath => Path.Combine(_databaseDirectory, "chat.db");
 
-    public ChatServer() => UseKestrel(0);
+    public ChatServer() => UseKestrel(Listen);
+
+    /// <summary>Plain HTTP on a free loopback port; <see cref="HttpsChatServer"/> adds TLS with HTTP/2.</summary>
+    protected virtual void Listen(KestrelServerOptions kestrel) => kestrel.Listen(IPAddress.Loopback, 0);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -62,8 +70,10 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
     public Task InitializeAsync()
     {
         StartServer();
-        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        Addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(address => new Uri(address.EndsWith('/') ? address : address + "/"))
+            .ToList();
+        BaseAddress = Addresses[0];
         return Task.CompletedTask;
     }
 
@@ -104,16 +114,47 @@ public sealed class StrictChatServer : ChatServer
     };
 }
 
-/// <summary>The site as deployed (environment Production), still on plain HTTP at a loopback port.</summary>
-public sealed class ProductionChatServer : ChatServer
+/// <summary>
+/// The site in Production on plain HTTP at a loopback port, as behind a TLS-terminating proxy on the same machine:
+/// requests must say <c>X-Forwarded-Proto: https</c> (loopback proxies are trusted), or they get 400.
+/// </summary>
+public class ProductionChatServer : ChatServer
 {
     protected override string EnvironmentName => "Production";
+}
+
+/// <summary>
+/// The site in Production served as deployed: HTTPS with Kestrel's default protocols (HTTP/1.1 and HTTP/2, so
+/// browsers open sockets with HTTP/2's extended CONNECT) on <see cref="ChatServer.BaseAddress"/>, with the
+/// throwaway <see cref="TestCertificate"/>, and plain HTTP on <see cref="PlainHttpAddress"/> (redirected to HTTPS).
+/// </summary>
+public sealed class HttpsChatServer : ProductionChatServer
+{
+    public Uri PlainHttpAddress => Addresses[1];
+
+    protected override void Listen(KestrelServerOptions kestrel)
+    {
+        kestrel.Listen(IPAddress.Loopback, 0, endpoint => endpoint.UseHttps(TestCertificate.Certificate));
+        kestrel.Listen(IPAddress.Loopback, 0);
+    }
+
+    protected override Dictionary<string, string> Settings => new(base.Settings)
+    {
+        // Low enough that the per-user cap can be reached over HTTP/2 in a test.
+        ["Chat:MaxSocketsPerUser"] = "3",
+    };
 }
 
 [CollectionDefinition(Name)]
 public sealed class ChatServerCollection : ICollectionFixture<ChatServer>, ICollectionFixture<ChromiumBrowser>
 {
     public const string Name = "chat server";
+}
+
+[CollectionDefinition(Name)]
+public sealed class HttpsChatServerCollection : ICollectionFixture<HttpsChatServer>, ICollectionFixture<ChromiumBrowser>
+{
+    public const string Name = "https chat server";
 }
 
 [CollectionDefinition(Name)]

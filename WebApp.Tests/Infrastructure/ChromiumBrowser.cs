@@ -51,7 +51,8 @@ public sealed class ChromiumBrowser : IAsyncLifetime
     /// <summary>A fresh browser profile (its own cookies), like a second person on another machine.</summary>
     public async Task<IPage> NewPersonAsync(Uri baseAddress, bool javaScriptEnabled = true)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScriptEnabled });
+        // HTTPS tests use a throwaway self-signed certificate made by the tests (TestCertificate).
+        var context = await Browser.NewContextAsync(new() { BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScriptEnabled, IgnoreHTTPSErrors = true });
         context.SetDefaultTimeout(10_000);
         return await context.NewPageAsync();
     }

@@ -17,9 +17,27 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
 {
     public const string Password = "Pa$$w0rd-for-tests";
 
-    private readonly HttpClient _http = new(new SocketsHttpHandler { CookieContainer = cookies ??= new CookieContainer(), AllowAutoRedirect = false })
+    private readonly HttpClient _http = new(NewHandler(cookies ??= new CookieContainer()))
     {
         BaseAddress = baseAddress,
+        // Over HTTPS pages travel over HTTP/2 when the server offers it, as in a browser.
+        DefaultRequestVersion = HttpVersion.Version20,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    /// <summary>
+    /// The HTTP version of this client's socket upgrades: 1.1 (a GET upgrade, RFC 6455) by default, or 2.0 (an
+    /// extended CONNECT, RFC 8441, required exactly: no fallback) over HTTPS.
+    /// </summary>
+    public Version SocketHttpVersion { get; init; } = HttpVersion.Version11;
+
+    /// <summary>A handler that does not follow redirects and trusts the throwaway test certificate.</summary>
+    public static SocketsHttpHandler NewHandler(CookieContainer? cookies = null) => new()
+    {
+        CookieContainer = cookies ?? new CookieContainer(),
+        UseCookies = cookies is not null,
+        AllowAutoRedirect = false,
+        SslOptions = { RemoteCertificateValidationCallback = TestCertificate.IsTheTestCertificate },
     };
 
     /// <summary>This client's cookies (its session), to share with a client of another instance.</summary>
@@ -114,20 +132,50 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
 
     public async Task<ClientWebSocket> ConnectWithTokenAsync(string slug, string token, long? after = null)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
+        var socket = NewSocket();
         socket.Options.AddSubProtocol("chat.v1");
         socket.Options.AddSubProtocol("bearer." + token);
-        await socket.ConnectAsync(SocketUri(slug, after is null ? null : $"after={after}"), TimeoutToken());
+        await ConnectSocketAsync(socket, SocketUri(slug, after is null ? null : $"after={after}"));
         return socket;
+    }
+
+    /// <summary>A socket for <see cref="SocketHttpVersion"/> that keeps the HTTP status of the upgrade.</summary>
+    public ClientWebSocket NewSocket()
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.HttpVersion = SocketHttpVersion;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        return socket;
+    }
+
+    /// <summary>
+    /// HTTP/2 sockets are streams of a pooled connection, so they need a handler that outlives them: one for the
+    /// run, allowed more than one connection per server (Kestrel allows 100 streams on each).
+    /// </summary>
+    private static readonly HttpMessageInvoker Http2Sockets = new(new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        SslOptions = { RemoteCertificateValidationCallback = TestCertificate.IsTheTestCertificate },
+    });
+
+    /// <summary>Connects <paramref name="socket"/>, trusting the test certificate over TLS.</summary>
+    public static async Task ConnectSocketAsync(ClientWebSocket socket, Uri uri)
+    {
+        if (socket.Options.HttpVersion == HttpVersion.Version20)
+        {
+            await socket.ConnectAsync(uri, Http2Sockets, TimeoutToken());
+            return;
+        }
+        socket.Options.RemoteCertificateValidationCallback = TestCertificate.IsTheTestCertificate;
+        await socket.ConnectAsync(uri, TimeoutToken());
     }
 
     /// <summary>Attempts an upgrade and returns the HTTP status the server answered (101 when it accepted).</summary>
     public async Task<HttpStatusCode> UpgradeStatusAsync(string slug, string? token, string? origin = null, string? query = null,
         IEnumerable<string>? subProtocols = null)
     {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
+        using var socket = NewSocket();
         foreach (var protocol in subProtocols ?? ["chat.v1", .. token is null ? Array.Empty<string>() : ["bearer." + token]])
         {
             socket.Options.AddSubProtocol(protocol);
@@ -135,7 +183,7 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
         if (origin is not null) socket.Options.SetRequestHeader("Origin", origin);
         try
         {
-            await socket.ConnectAsync(SocketUri(slug, query), TimeoutToken());
+            await ConnectSocketAsync(socket, SocketUri(slug, query));
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", TimeoutToken());
         }
         catch (WebSocketException)
@@ -146,7 +194,7 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
     }
 
     public Uri SocketUri(string slug, string? query = null) =>
-        new($"ws://{baseAddress.Authority}/ws/rooms/{slug}{(query is null ? "" : "?" + query)}");
+        new($"{(baseAddress.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{baseAddress.Authority}/ws/rooms/{slug}{(query is null ? "" : "?" + query)}");
 
     public async Task<string> RoomAntiforgeryTokenAsync(string slug)
     {

@@ -29,7 +29,10 @@ public static class ChatExtensions
 
     public static IEndpointRouteBuilder MapChat(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/ws/rooms/{slug}", (HttpContext context, string slug, ChatSocketEndpoint socket) => socket.HandleAsync(context, slug));
+        // GET is the HTTP/1.1 upgrade (RFC 6455 §4.1); CONNECT with :protocol websocket is HTTP/2's (RFC 8441 §4),
+        // which browsers use whenever the site speaks HTTP/2, i.e. over HTTPS with Kestrel's default protocols.
+        endpoints.MapMethods("/ws/rooms/{slug}", [HttpMethods.Get, HttpMethods.Connect],
+            (HttpContext context, string slug, ChatSocketEndpoint socket) => socket.HandleAsync(context, slug));
         return endpoints;
     }
 }

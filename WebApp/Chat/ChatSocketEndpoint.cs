@@ -7,7 +7,7 @@ using WebApp.Auth;
 namespace WebApp.Chat;
 
 /// <summary>
-/// <c>GET /ws/rooms/{slug}</c>: checks origin, transport, token, user, room and the per-user socket cap before the
+/// <c>GET /ws/rooms/{slug}</c> (HTTP/1.1 upgrade) or <c>CONNECT</c> (HTTP/2, RFC 8441): checks origin, transport, token, user, room and the per-user socket cap before the
 /// upgrade, answering anything wrong with an HTTP status and a logged reason (never the token), then runs the
 /// accepted socket until it closes.
 /// </summary>
@@ -117,7 +117,8 @@ public sealed class ChatSocketEndpoint(
         metrics.SocketOpened();
         using var stopping = lifetime.ApplicationStopping.Register(
             () => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        logger.LogInformation("Socket opened for user {UserId} in room {Room} after {After}", grant.UserId, grant.Room, after);
+        logger.LogInformation("Socket opened for user {UserId} in room {Room} after {After} over {Protocol}",
+            grant.UserId, grant.Room, after, context.Request.Protocol);
         try
         {
             await connection.RunAsync(c => publisher.JoinAsync(c, after), frames, context.RequestAborted);
