@@ -123,6 +123,20 @@ public class ProductionChatServer : ChatServer
     protected override string EnvironmentName => "Production";
 }
 
+/// <summary>The site in Production on plain HTTP with extra settings (e.g. trusted proxies).</summary>
+public sealed class ConfiguredProductionChatServer(Dictionary<string, string> extra) : ProductionChatServer
+{
+    protected override Dictionary<string, string> Settings
+    {
+        get
+        {
+            var settings = base.Settings;
+            foreach (var (key, value) in extra) settings[key] = value;
+            return settings;
+        }
+    }
+}
+
 /// <summary>
 /// The site in Production served as deployed: HTTPS with Kestrel's default protocols (HTTP/1.1 and HTTP/2, so
 /// browsers open sockets with HTTP/2's extended CONNECT) on <see cref="ChatServer.BaseAddress"/>, with the

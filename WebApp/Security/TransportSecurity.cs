@@ -78,6 +78,10 @@ public static class TransportSecurity
             foreach (var proxy in proxies.KnownProxies) forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
             foreach (var network in proxies.KnownNetworks) forwarded.KnownIPNetworks.Add(IPNetwork.Parse(network));
         });
+        // Every cookie the site or the framework sets (Identity, antiforgery, TempData, their deletions) is Secure
+        // outside Development, where `dotnet run` serves plain http://localhost.
+        builder.Services.Configure<CookiePolicyOptions>(cookies => cookies.Secure =
+            builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
         return builder;
     }
 
@@ -88,6 +92,7 @@ public static class TransportSecurity
     public static WebApplication UseTransportSecurity(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseCookiePolicy();
         if (app.Environment.IsDevelopment()) return app;
 
         app.UseExceptionHandler("/Error");
