@@ -15,6 +15,11 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
         chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail(who));
 
     [Fact]
+    public Task The_main_story_chat_reload_and_sign_out() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(The_main_story_chat_reload_and_sign_out), pages =>
+            UserStories.TwoPeopleChatReloadAndSignOutAsync(chromium, server.BaseAddress, pages));
+
+    [Fact]
     public Task Two_people_chat_both_ways_in_real_time() =>
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Two_people_chat_both_ways_in_real_time), async pages =>
         {
