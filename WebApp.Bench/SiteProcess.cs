@@ -76,11 +76,20 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
         }
     }
 
-    /// <summary>What an orchestrator does on a normal stop: SIGTERM, then wait for the site to finish.</summary>
-    public async Task StopGracefullyAsync()
+    /// <summary>The exit code of the process last started, once it has exited (0 is a clean stop; 134 an abort).</summary>
+    public int ExitCode => Process.HasExited ? Process.ExitCode : throw new InvalidOperationException("still running");
+
+    /// <summary>
+    /// What an orchestrator does on a normal stop: SIGTERM, then wait (up to 30 s) for the site to finish.
+    /// Returns the exit code; <see cref="Output"/> then holds everything the site printed.
+    /// </summary>
+    public async Task<int> StopGracefullyAsync()
     {
         using (var kill = Process.Start("kill", ["-TERM", _process!.Id.ToString()])) await kill.WaitForExitAsync();
-        await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(patience.Token);
+        _process.WaitForExit(); // lets the output readers finish, so Output holds the site's last words
+        return _process.ExitCode;
     }
 
     /// <summary>A crash: the process is gone at once, with no chance to close anything.</summary>

@@ -26,6 +26,8 @@ builder.AddScaleOut();
 
 // Operations: /healthz and /readyz; chat metrics are on the meter WebApp.Chat.
 builder.Services.AddHealth(builder.Configuration);
+// Metrics: with Metrics:Enabled, /metrics in Prometheus text for Metrics:AllowedNetworks; OTLP with OTEL_EXPORTER_OTLP_ENDPOINT.
+builder.AddMetrics();
 
 // Request logs that never contain a socket token.
 builder.AddRequestLoggingWithoutTokens();
@@ -57,5 +59,6 @@ app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();
 app.MapChat();
 app.MapHealth();
+app.MapMetrics();
 
 app.Run();

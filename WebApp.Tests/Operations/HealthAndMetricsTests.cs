@@ -20,6 +20,13 @@ public sealed class HealthAndMetricsTests(ChatServer server)
     }
 
     [Fact]
+    public async Task Metrics_endpoint_is_not_there_unless_enabled()
+    {
+        using var scraper = server.NewVisitor();
+        Assert.Equal(HttpStatusCode.NotFound, (await scraper.Http.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
     public async Task Sockets_upgrades_and_messages_are_counted_on_the_chat_meter()
     {
         var totals = new ConcurrentDictionary<string, double>();

@@ -21,6 +21,7 @@ public static class ChatExtensions
         services.AddSingleton<RazorPartialRenderer>();
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<MessageWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
         services.AddSingleton<RoomMessagePublisher>();
         services.AddSingleton<ChatFrameHandler>();
         services.AddSingleton<ChatSocketEndpoint>();

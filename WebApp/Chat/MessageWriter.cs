@@ -19,26 +19,17 @@ public sealed record StoredMessage(ChatMessage Message, bool IsNew);
 /// nothing is broadcast that a crash could take back, and a busy server commits once for many messages instead of
 /// once each. Each message claims the next number of its room's gap-free sequence in the same transaction.
 /// </summary>
-public sealed class MessageWriter : IAsyncDisposable
+/// <remarks>
+/// A hosted service registered before the server, so it stops after the server has drained its sockets: on stop it
+/// takes no more messages and stores every one already queued before the container disposes the database.
+/// </remarks>
+public sealed class MessageWriter(
+    IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ChatMetrics metrics, ILogger<MessageWriter> logger) : BackgroundService
 {
     /// <summary>Enough to amortise a commit; small enough that one batch never holds the database for long.</summary>
     private const int MaxBatch = 512;
 
-    private readonly IDbContextFactory<AppDbContext> _dbFactory;
-    private readonly TimeProvider _clock;
-    private readonly ChatMetrics _metrics;
-    private readonly ILogger<MessageWriter> _logger;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _loop;
-
-    public MessageWriter(IDbContextFactory<AppDbContext> dbFactory, TimeProvider clock, ChatMetrics metrics, ILogger<MessageWriter> logger)
-    {
-        _dbFactory = dbFactory;
-        _metrics = metrics;
-        _clock = clock;
-        _logger = logger;
-        _loop = Task.Run(RunAsync);
-    }
 
     /// <summary>Completes once the message is durable (or was already stored); throws when it could not be stored.</summary>
     public Task<StoredMessage> StoreAsync(NewMessage message)
@@ -48,28 +39,35 @@ public sealed class MessageWriter : IAsyncDisposable
         return pending.Completion.Task;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Completing the queue (not the stopping token) ends the loop, once what is queued is stored.
         _queue.Writer.TryComplete();
-        await _loop;
+        await base.StopAsync(cancellationToken);
     }
 
-    private async Task RunAsync()
+    public override void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
         Commands? commands = null;
-        while (await _queue.Reader.WaitToReadAsync())
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
             try
             {
-                commands ??= await Commands.OpenAsync(_dbFactory);
+                commands ??= await Commands.OpenAsync(dbFactory);
                 await CommitAsync(commands, batch);
             }
             catch (Exception e)
             {
                 // The connection may be what failed: start the next batch on a new one.
-                _logger.LogError(e, "Storing a batch of {Count} messages failed", batch.Count);
+                logger.LogError(e, "Storing a batch of {Count} messages failed", batch.Count);
                 foreach (var pending in batch) pending.Completion.TrySetException(e);
                 if (commands is not null) await commands.DisposeAsync();
                 commands = null;
@@ -85,27 +83,27 @@ public sealed class MessageWriter : IAsyncDisposable
     /// </summary>
     private async Task CommitAsync(Commands commands, List<Pending> batch)
     {
-        var now = _clock.GetUtcNow().UtcDateTime;
+        var now = clock.GetUtcNow().UtcDateTime;
         try
         {
             var results = await commands.StoreAsync(batch.Select(p => p.Message).ToList(), now);
-            _metrics.MessagesPersisted(results.Count(r => r.IsNew));
+            metrics.MessagesPersisted(results.Count(r => r.IsNew));
             for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(results[i]);
         }
         catch (Exception e) when (batch.Count > 1)
         {
-            _logger.LogWarning(e, "A batch of {Count} messages failed; storing them one by one", batch.Count);
+            logger.LogWarning(e, "A batch of {Count} messages failed; storing them one by one", batch.Count);
             foreach (var pending in batch)
             {
                 try
                 {
                     var result = (await commands.StoreAsync([pending.Message], now))[0];
-                    if (result.IsNew) _metrics.MessagesPersisted(1);
+                    if (result.IsNew) metrics.MessagesPersisted(1);
                     pending.Completion.TrySetResult(result);
                 }
                 catch (Exception single)
                 {
-                    _logger.LogError(single, "Storing a message in room {RoomId} failed", pending.Message.RoomId);
+                    logger.LogError(single, "Storing a message in room {RoomId} failed", pending.Message.RoomId);
                     pending.Completion.TrySetException(single);
                 }
             }

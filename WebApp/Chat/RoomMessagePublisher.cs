@@ -19,6 +19,7 @@ public sealed class RoomMessagePublisher(
     ChatMetrics metrics,
     TimeProvider clock,
     IOptions<ChatOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<RoomMessagePublisher> logger)
 {
     /// <summary>The fragment that tells a client it missed too much to be sent: reload the history instead.</summary>
@@ -156,7 +157,7 @@ public sealed class RoomMessagePublisher(
         room.GapFill.Request(GapPatience, async () =>
         {
             if (room.MissingBefore() is { } next) await DeliverFromDatabaseAsync(roomId, room, next - 1);
-        }, e => logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId));
+        }, e => logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId), lifetime.ApplicationStopping);
 
     /// <summary>Delivers the stored messages after the room's delivered sequence, up to <paramref name="upToSeq"/>.</summary>
     private async Task DeliverFromDatabaseAsync(int roomId, RoomMembers room, long upToSeq)
@@ -209,7 +210,7 @@ public sealed class RoomMessagePublisher(
         {
             await backplane.SharePresenceAsync(roomId, room);
             await SendPresenceAsync(roomId, room, only: null);
-        }, e => logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId));
+        }, e => logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId), lifetime.ApplicationStopping);
 
     /// <summary>Someone came or went on another instance.</summary>
     public async Task RefreshPresenceAsync(int roomId)

@@ -12,15 +12,21 @@ namespace WebApp.ScaleOut;
 /// Several instances sharing Redis. Messages go out on one pub/sub channel (each instance already delivered its own);
 /// revocations on another (applied here first, so this instance never lags its own caller); used token ids are keys
 /// that expire with the token; presence is a hash per room with a field per instance, kept only while the instance's
-/// heartbeat key lives. When Redis is unreachable this instance keeps serving its own sockets, refuses new ones (a
-/// replayed token could not be detected), and once Redis is back it reads from the database what it missed.
+/// heartbeat key lives (<see cref="RedisHeartbeat"/>). When Redis is unreachable this instance keeps serving its own
+/// sockets, refuses new ones (a replayed token could not be detected), and once Redis is back it reads from the
+/// database what it missed.
 /// </summary>
-public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDisposable
+/// <remarks>
+/// Stopping (<see cref="StopAsync"/>) unsubscribes and detaches from the multiplexer's events, so no callback from
+/// Redis runs into a container being disposed; what is asked of the backplane after that (a presence announcement
+/// or message still on its way) stays in this process. It owns nothing to dispose: the container disposes the
+/// multiplexer, and the same instance is registered three ways, which would dispose it three times.
+/// </remarks>
+public sealed class RedisBackplane : IChatBackplane, IHostedService
 {
     private static readonly RedisChannel MessagesChannel = RedisChannel.Literal("chat:messages");
     private static readonly RedisChannel RevocationsChannel = RedisChannel.Literal("chat:revocations");
     private static readonly RedisChannel PresenceChannel = RedisChannel.Literal("chat:presence");
-    private static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(15);
 
     /// <summary>A message on the channel: the sending instance's id, the room id, the sequence number, then the frame.</summary>
@@ -34,9 +40,8 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     private readonly TimeSpan _clockSkew;
     private readonly TimeProvider _clock;
     private readonly ILogger<RedisBackplane> _logger;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly string _keyPrefix;
-    private Task _heartbeat = Task.CompletedTask;
+    private volatile bool _stopped;
 
     public RedisBackplane(
         IConnectionMultiplexer redis, SocketRevocation revocation, IServiceProvider services, IOptions<JwtOptions> jwt,
@@ -68,27 +73,47 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         (await subscriber.SubscribeAsync(MessagesChannel)).OnMessage(OnMessage);
         (await subscriber.SubscribeAsync(RevocationsChannel)).OnMessage(OnRevocation);
         (await subscriber.SubscribeAsync(PresenceChannel)).OnMessage(OnPresenceAsync);
-        _redis.ConnectionFailed += (_, e) => _logger.LogError(e.Exception, "Redis connection lost ({FailureType}); serving this instance's sockets only", e.FailureType);
-        _redis.ConnectionRestored += (_, _) => _ = CatchUpAfterOutageAsync();
-        _heartbeat = HeartbeatAsync(_stopping.Token);
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
     }
 
+    /// <summary>
+    /// Runs after the server has drained its sockets (hosted services stop in reverse order, the server last started).
+    /// From here on nothing from Redis reaches this instance, and nothing this instance does goes to Redis.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        await _heartbeat;
+        _stopped = true;
+        _redis.ConnectionFailed -= OnConnectionFailed;
+        _redis.ConnectionRestored -= OnConnectionRestored;
         try
         {
-            await Database.KeyDeleteAsync(InstanceKey);
+            await _redis.GetSubscriber().UnsubscribeAllAsync();
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
-            _logger.LogWarning(e, "Could not remove this instance's heartbeat");
+            // Redis is unreachable, or the multiplexer is already gone: either way no message arrives any more.
+            _logger.LogDebug(e, "Unsubscribing from Redis on stop failed");
         }
+    }
+
+    /// <summary>Marks this instance alive for <see cref="HeartbeatLifetime"/>; its people count as online while it is.</summary>
+    public Task BeatAsync() => Database.StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
+
+    /// <summary>This instance is leaving: the others stop counting its people at once instead of when the heartbeat expires.</summary>
+    public Task ForgetThisInstanceAsync() => Database.KeyDeleteAsync(InstanceKey);
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
+        _logger.LogError(e.Exception, "Redis connection lost ({FailureType}); serving this instance's sockets only", e.FailureType);
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (!_stopped) _ = CatchUpAfterOutageAsync();
     }
 
     public async Task PublishMessageAsync(int roomId, long seq, byte[] frame)
     {
+        if (_stopped) return;
         var payload = new byte[Header + frame.Length];
         _instanceId.TryWriteBytes(payload);
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(16), roomId);
@@ -100,7 +125,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     private void OnMessage(ChannelMessage message)
     {
         byte[] payload = message.Message!;
-        if (payload.Length < Header || new Guid(payload.AsSpan(0, 16)) == _instanceId) return;
+        if (_stopped || payload.Length < Header || new Guid(payload.AsSpan(0, 16)) == _instanceId) return;
         var roomId = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(16));
         var seq = BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(20));
         Publisher.DeliverFromOtherInstance(roomId, seq, payload[Header..]);
@@ -109,6 +134,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
     public async Task RevokeAsync(RevocationSignal signal)
     {
         _revocation.Apply(signal);
+        if (_stopped) return;
         try
         {
             await _redis.GetSubscriber().PublishAsync(RevocationsChannel, JsonSerializer.Serialize(new RevocationEnvelope(_instanceId, signal)));
@@ -124,6 +150,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
 
     private void OnRevocation(ChannelMessage message)
     {
+        if (_stopped) return;
         try
         {
             var envelope = JsonSerializer.Deserialize<RevocationEnvelope>((string)message.Message!);
@@ -145,6 +172,8 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
 
     public async Task SharePresenceAsync(int roomId, RoomMembers room)
     {
+        // A room emptied by the stop itself: ForgetThisInstanceAsync already tells the others.
+        if (_stopped) return;
         var people = room.People();
         var field = _instanceId.ToString("N");
         try
@@ -162,6 +191,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
 
     public async Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room)
     {
+        if (_stopped) return room.OnlineNames();
         try
         {
             var db = Database;
@@ -204,33 +234,12 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         try
         {
             var parts = ((string)message.Message!).Split(' ');
-            if (parts.Length != 2 || parts[0] == _instanceId.ToString("N") || !int.TryParse(parts[1], out var roomId)) return;
+            if (_stopped || parts.Length != 2 || parts[0] == _instanceId.ToString("N") || !int.TryParse(parts[1], out var roomId)) return;
             await Publisher.RefreshPresenceAsync(roomId);
         }
         catch (Exception e)
         {
             _logger.LogError(e, "Presence update failed");
-        }
-    }
-
-    private async Task HeartbeatAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await Database.StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
-                await Task.Delay(HeartbeatEvery, stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (RedisException)
-            {
-                // ConnectionFailed already logged it; try again on the next beat.
-                try { await Task.Delay(HeartbeatEvery, stopping); } catch (OperationCanceledException) { return; }
-            }
         }
     }
 
@@ -249,11 +258,5 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService, IAsyncDispo
         {
             _logger.LogError(e, "Catching up after the Redis outage failed");
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        _stopping.Dispose();
     }
 }

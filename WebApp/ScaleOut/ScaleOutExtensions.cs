@@ -28,10 +28,12 @@ public static class ScaleOutExtensions
         }
         var options = ConfigurationOptions.Parse(redis);
         options.AbortOnConnectFail = false; // start (and serve this instance's sockets) even while Redis is down
+        // The container disposes the multiplexer after every hosted service below has stopped.
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         builder.Services.AddSingleton<RedisBackplane>();
         builder.Services.AddSingleton<IChatBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisBackplane>());
+        builder.Services.AddHostedService<RedisHeartbeat>();
         return builder;
     }
 }
