@@ -109,6 +109,7 @@ public sealed class HttpsOnlyTests(HttpsChatServer server, ProductionChatServer 
     [InlineData("ForwardedHeaders:KnownProxies:0", "proxy.internal")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/33")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.1/8")]
     public async Task An_invalid_trusted_proxy_stops_the_site_at_start_naming_the_setting(string key, string value)
     {
         await using var site = new ConfiguredProductionChatServer(new() { [key] = value });

@@ -32,7 +32,7 @@ public sealed class MetricsOptions : IValidatableObject
         for (var i = 0; i < (AllowedNetworks?.Length ?? 0); i++)
         {
             var text = AllowedNetworks![i];
-            if (!IsExactNetwork(text))
+            if (!Security.CidrNotation.IsExactNetwork(text))
             {
                 yield return new ValidationResult(
                     $"{Section}:{nameof(AllowedNetworks)}:{i} is \"{text}\", which is not a network in CIDR notation " +
@@ -40,18 +40,5 @@ public sealed class MetricsOptions : IValidatableObject
                     [nameof(AllowedNetworks)]);
             }
         }
-    }
-
-    /// <summary>
-    /// .NET 10's parser clears bits set past the prefix; those are refused here instead, as RFC 4632 writes a prefix
-    /// with them zero: "192.168.1.7/24" is more likely a typo for one host than a wish to open the whole /24.
-    /// </summary>
-    private static bool IsExactNetwork(string text)
-    {
-        var slash = text.IndexOf('/');
-        return slash > 0
-            && IPNetwork.TryParse(text, out var network)
-            && IPAddress.TryParse(text.AsSpan(0, slash), out var address)
-            && address.Equals(network.BaseAddress);
     }
 }

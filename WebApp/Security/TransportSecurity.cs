@@ -21,7 +21,7 @@ public sealed class TrustedProxyOptions : IValidatableObject
     /// <summary>Single proxy addresses, e.g. <c>10.0.0.5</c> or <c>fd00::5</c>.</summary>
     public string[] KnownProxies { get; set; } = [];
 
-    /// <summary>Proxy networks in CIDR notation (RFC 4632), e.g. <c>172.18.0.0/16</c>; bound to .NET 10's <c>KnownIPNetworks</c>.</summary>
+    /// <summary>Proxy networks in CIDR notation (<see cref="CidrNotation"/>), e.g. <c>172.18.0.0/16</c>; bound to .NET 10's <c>KnownIPNetworks</c>.</summary>
     public string[] KnownNetworks { get; set; } = [];
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -35,9 +35,9 @@ public sealed class TrustedProxyOptions : IValidatableObject
         }
         for (var i = 0; i < KnownNetworks.Length; i++)
         {
-            if (!IPNetwork.TryParse(KnownNetworks[i], out _))
+            if (!CidrNotation.IsExactNetwork(KnownNetworks[i]))
             {
-                yield return new($"{Section}:KnownNetworks:{i} ('{KnownNetworks[i]}') is not a network in CIDR notation such as 10.0.0.0/8.", [nameof(KnownNetworks)]);
+                yield return new($"{Section}:KnownNetworks:{i} ('{KnownNetworks[i]}') is not a network in CIDR notation with no bits set past its prefix, such as 10.0.0.0/8.", [nameof(KnownNetworks)]);
             }
         }
     }
