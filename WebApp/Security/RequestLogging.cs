@@ -12,7 +12,8 @@ namespace WebApp.Security;
 /// In the query, credential values are replaced by <see cref="Redacted"/> before anything is written: the socket token
 /// under every spelling the socket endpoint accepts (<see cref="ChatSocketEndpoint.IsTokenParameter"/>: any letter
 /// case, percent-encoded, repeated), Identity's emailed <c>code</c> (email confirmation, password reset), and anything
-/// shaped like a JWT whatever its name.
+/// shaped like a JWT whatever its name. Framework categories that would quote a credential at some level are held
+/// above that level: hosting's request line, Kestrel's quote of a malformed request, MVC's handler arguments.
 /// </summary>
 public static partial class RequestLogging
 {
@@ -23,6 +24,16 @@ public static partial class RequestLogging
     /// own category is enabled at Information or below.
     /// </summary>
     public const string KestrelBadRequestsCategory = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
+
+    /// <summary>
+    /// MVC's invokers log every page handler's and action's arguments at Trace ("Executing handler method … with
+    /// arguments"), which for Identity UI's ResetPassword and ConfirmEmail are the emailed codes.
+    /// </summary>
+    public static readonly string[] ArgumentLoggingCategories =
+    [
+        "Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.PageActionInvoker",
+        "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker",
+    ];
 
     public const string Redacted = "REDACTED";
 
@@ -35,6 +46,7 @@ public static partial class RequestLogging
         builder.Logging.AddFilter(HostingCategory, LogLevel.Warning);
         // Kestrel still answers a malformed request with 400; only its quote of the request line goes unlogged.
         builder.Logging.AddFilter(KestrelBadRequestsCategory, LogLevel.Information);
+        foreach (var category in ArgumentLoggingCategories) builder.Logging.AddFilter(category, LogLevel.Debug);
         builder.Services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.RequestQuery
