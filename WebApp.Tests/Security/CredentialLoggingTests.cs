@@ -116,6 +116,21 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         AssertNeverLogged(token);
     }
 
+    [Theory]
+    [MemberData(nameof(AcceptedSpellings))]
+    public async Task Whatever_is_sent_as_the_token_is_never_logged_even_when_it_is_no_JWT(string spelling)
+    {
+        // Not shaped like a JWT, so only the parameter's name can tell the log it is a credential.
+        var secret = "opaque-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        var marker = Guid.NewGuid().ToString("N");
+
+        var status = await RawUpgradeAsync($"{string.Format(spelling, secret)}&trace={marker}");
+
+        Assert.Equal(401, status);
+        Assert.Contains("=REDACTED", await RequestLogAsync(marker));
+        AssertNeverLogged(secret);
+    }
+
     /// <summary>Two token parameters, in any two spellings; {0} and {1} are two different tokens.</summary>
     public static TheoryData<string> RepeatedSpellings => new()
     {
