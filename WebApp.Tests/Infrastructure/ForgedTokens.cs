@@ -1,5 +1,7 @@
 using System.Text;
+using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -19,6 +21,8 @@ public static class ForgedTokens
         public string Type { get; init; } = "chat-socket+jwt";
         public string Issuer { get; init; } = ChatServer.Issuer;
         public string Audience { get; init; } = ChatServer.Audience;
+        /// <summary>Defaults to the earlier of <see cref="NotBefore"/> and now.</summary>
+        public DateTime? IssuedAt { get; init; }
         public DateTime? NotBefore { get; init; }
         public DateTime? Expires { get; init; }
         public string? Room { get; init; }
@@ -34,7 +38,7 @@ public static class ForgedTokens
             TokenType = changes.Type,
             Issuer = changes.Issuer,
             Audience = changes.Audience,
-            IssuedAt = notBefore,
+            IssuedAt = changes.IssuedAt ?? (notBefore < now ? notBefore : now),
             NotBefore = notBefore,
             Expires = changes.Expires ?? now.AddMinutes(1),
             SigningCredentials = new SigningCredentials(
@@ -49,6 +53,41 @@ public static class ForgedTokens
                 ["jti"] = Guid.NewGuid().ToString("N"),
             },
         });
+    }
+
+    /// <summary>
+    /// A correctly signed token (test key, HS256, our kid and typ) with the real token's claims, a fresh jti and a
+    /// 60-second life from now, after <paramref name="header"/> and <paramref name="payload"/> have edited the JSON as
+    /// they like: values of any JSON type, members removed or added. <paramref name="rawPayload"/> then edits the
+    /// serialized text, for what a JSON object cannot hold (a member twice).
+    /// </summary>
+    public static string Signed(string realToken, Action<JsonObject>? payload = null, Action<JsonObject>? header = null,
+        Func<string, string>? rawPayload = null, Func<string, string>? rawHeader = null)
+    {
+        var real = new JsonWebToken(realToken);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var headerJson = new JsonObject { ["alg"] = "HS256", ["kid"] = "chat-socket-hs256", ["typ"] = "chat-socket+jwt" };
+        var payloadJson = new JsonObject
+        {
+            ["iss"] = ChatServer.Issuer,
+            ["aud"] = ChatServer.Audience,
+            ["iat"] = now,
+            ["nbf"] = now,
+            ["exp"] = now + 60,
+            ["sub"] = real.Subject,
+            ["name"] = real.GetPayloadValue<string>("name"),
+            ["room"] = real.GetPayloadValue<string>("room"),
+            ["sid"] = real.GetPayloadValue<string>("sid"),
+            ["sst"] = real.GetPayloadValue<string>("sst"),
+            ["jti"] = Guid.NewGuid().ToString("N"),
+        };
+        header?.Invoke(headerJson);
+        payload?.Invoke(payloadJson);
+        var headerText = (rawHeader ?? (text => text))(headerJson.ToJsonString());
+        var payloadText = (rawPayload ?? (text => text))(payloadJson.ToJsonString());
+        var signingInput = Base64UrlEncoder.Encode(headerText) + "." + Base64UrlEncoder.Encode(payloadText);
+        var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(ChatServer.SigningKey), Encoding.ASCII.GetBytes(signingInput));
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
     }
 
     /// <summary>The real token's claims with <c>alg: none</c> and no signature.</summary>

@@ -13,10 +13,17 @@ public sealed class JwtOptions : IValidatableObject
     [Required] public string Issuer { get; set; } = "webapp";
     [Required] public string Audience { get; set; } = "webapp-chat-socket";
 
+    /// <summary>
+    /// How long an issued socket token lives; also the longest life a presented token may claim (<c>exp − iat</c> and
+    /// <c>exp − now</c>, each plus <see cref="ClockSkew"/>), so a forged or foreign long-lived token is refused.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SocketTokenLifetime { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How far apart the server's and the token's clocks may be; the library's 5 minutes is far too lax here.</summary>
+    /// <summary>
+    /// How far apart the server's and the token's clocks may be (for <c>exp</c>, <c>nbf</c>, <c>iat</c> and the lifetime
+    /// checks); the library's 5 minutes is far too lax here.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -94,9 +95,19 @@ public sealed class SocketTokens
         return (token, expires);
     }
 
-    /// <summary>Checks signature, algorithm, key id, type, issuer, audience and lifetime; the reason on failure is safe to log.</summary>
+    /// <summary>
+    /// Checks, in order: the shape a strict reader demands (<see cref="ReadStrictly"/>); the algorithm (HS256 only);
+    /// signature, key id, type, issuer, audience, <c>exp</c> and <c>nbf</c> (with <see cref="JwtOptions.ClockSkew"/>); then
+    /// the lifetime the token claims (<see cref="LifetimeProblem"/>). The reason on failure is safe to log: it never
+    /// quotes the token.
+    /// </summary>
     public async Task<SocketTokenCheck> ValidateAsync(string token)
     {
+        // First, on the raw text: the library reads "exp": "123" as a date, and may fail in its own ways on values
+        // only this check refuses; none of them may reach the socket's deadline arithmetic.
+        var shape = ReadStrictly(token);
+        if (shape.Problem is not null) return new SocketTokenCheck(null, shape.Problem);
+
         JsonWebToken parsed;
         try
         {
@@ -115,6 +126,8 @@ public sealed class SocketTokens
             return new SocketTokenCheck(null, Describe(result.Exception));
         }
 
+        if (LifetimeProblem(shape.Times) is { } lifetimeProblem) return new SocketTokenCheck(null, lifetimeProblem);
+
         var jwt = (JsonWebToken)result.SecurityToken;
         if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var sub) || string.IsNullOrEmpty(sub)
             || !jwt.TryGetPayloadValue<string>(RoomClaim, out var room) || string.IsNullOrEmpty(room)
@@ -125,7 +138,99 @@ public sealed class SocketTokens
         }
         jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Name, out var name);
         jwt.TryGetPayloadValue<string>(SessionClaim, out var session);
-        return new SocketTokenCheck(new SocketGrant(sub, name ?? "someone", room, session ?? "", stamp, jti, jwt.ValidTo), null);
+        var expiresAt = DateTime.UnixEpoch.AddSeconds(shape.Times.Expires);
+        return new SocketTokenCheck(new SocketGrant(sub, name ?? "someone", room, session ?? "", stamp, jti, expiresAt), null);
+    }
+
+    /// <summary>The token's NumericDates, in seconds since 1970-01-01T00:00:00Z (RFC 7519 §2), fractions kept.</summary>
+    private readonly record struct TokenTimes(double IssuedAt, double NotBefore, double Expires);
+
+    /// <summary>The last NumericDate accepted: 9999-12-31T23:59:59Z, the last second a <see cref="DateTime"/> holds.</summary>
+    private const double MaxNumericDate = 253_402_300_799;
+
+    private static readonly string[] TimeClaims = [JwtRegisteredClaimNames.Iat, JwtRegisteredClaimNames.Nbf, JwtRegisteredClaimNames.Exp];
+    private static readonly string[] StringClaims =
+        [JwtRegisteredClaimNames.Sub, RoomClaim, StampClaim, JwtRegisteredClaimNames.Jti, JwtRegisteredClaimNames.Name, SessionClaim];
+
+    /// <summary>
+    /// What a strict reader refuses, whatever the library would make of it:
+    /// <list type="bullet">
+    /// <item>anything but three base64url parts whose first two are JSON objects;</item>
+    /// <item>a <c>crit</c> header in any form, even empty: we understand no extension (RFC 7515 §4.1.11);</item>
+    /// <item>a member name twice in the header or the payload (RFC 7519 §4 lets a parser refuse; which copy a reader takes is how
+    /// a check and a use disagree);</item>
+    /// <item><c>exp</c>, <c>nbf</c> or <c>iat</c> missing, or not a JSON number (RFC 7519 §2 NumericDate: integer or decimal;
+    /// not a string, boolean, null, array or object), or outside 0 … 9999-12-31T23:59:59Z;</item>
+    /// <item><c>sub</c>, <c>room</c>, <c>sst</c>, <c>jti</c>, <c>name</c> or <c>sid</c> present but not a JSON string.</item>
+    /// </list>
+    /// </summary>
+    private static (string? Problem, TokenTimes Times) ReadStrictly(string token)
+    {
+        // A compact JWS has three parts (RFC 7515 §7.1); five would be an encrypted token, which we never issue.
+        var parts = token.Split('.');
+        if (parts.Length != 3) return ("malformed token", default);
+        try
+        {
+            using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(parts[0]));
+            using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(parts[1]));
+            if (header.RootElement.ValueKind != JsonValueKind.Object || payload.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ("malformed token", default);
+            }
+            if (DuplicateName(header.RootElement) is { } headerDuplicate) return ($"header member {headerDuplicate} appears twice", default);
+            if (DuplicateName(payload.RootElement) is { } claimDuplicate) return ($"claim {claimDuplicate} appears twice", default);
+            if (header.RootElement.TryGetProperty("crit", out _)) return ("crit header not accepted (no extension is understood)", default);
+
+            var times = new double[TimeClaims.Length];
+            for (var i = 0; i < TimeClaims.Length; i++)
+            {
+                if (!payload.RootElement.TryGetProperty(TimeClaims[i], out var value)) return ($"token lacks {TimeClaims[i]}", default);
+                if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out times[i])
+                    || !double.IsFinite(times[i]) || times[i] < 0 || times[i] > MaxNumericDate)
+                {
+                    return ($"{TimeClaims[i]} is not a NumericDate (a JSON number, 0 to year 9999)", default);
+                }
+            }
+            foreach (var claim in StringClaims)
+            {
+                if (payload.RootElement.TryGetProperty(claim, out var value) && value.ValueKind != JsonValueKind.String)
+                {
+                    return ($"{claim} is not a string", default);
+                }
+            }
+            return (null, new TokenTimes(times[0], times[1], times[2]));
+        }
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+        {
+            return ("malformed token", default);
+        }
+    }
+
+    private static string? DuplicateName(JsonElement json)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in json.EnumerateObject())
+        {
+            if (!seen.Add(member.Name)) return member.Name;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A token may claim no more than this site issues: issued no later than now, living no longer than
+    /// <see cref="JwtOptions.SocketTokenLifetime"/>, expiring no further ahead than that (each with
+    /// <see cref="JwtOptions.ClockSkew"/> of slack). Expiry in the past and <c>nbf</c> in the future are the library's checks.
+    /// </summary>
+    private string? LifetimeProblem(TokenTimes times)
+    {
+        var now = (_clock.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalSeconds;
+        var skew = _options.ClockSkew.TotalSeconds;
+        var longest = _options.SocketTokenLifetime.TotalSeconds + skew;
+        if (times.IssuedAt > now + skew) return "iat is in the future";
+        if (times.Expires < times.IssuedAt) return "exp is before iat";
+        if (times.Expires - times.IssuedAt > longest) return $"token lifetime (exp - iat) over {_options.SocketTokenLifetime.TotalSeconds:0.###} s";
+        if (times.Expires - now > longest) return $"exp more than {_options.SocketTokenLifetime.TotalSeconds:0.###} s ahead";
+        return null;
     }
 
     /// <summary>

@@ -47,7 +47,8 @@ public sealed class ChatConnection : IDisposable
         var now = clock.GetTimestamp();
         _messages = new LazyTokenBucket(options.RateLimit.Burst, options.RateLimit.MessagesPerSecond, now);
         _strikes = new LazyTokenBucket(options.RateLimit.RejectionsBeforeClose, 1, now);
-        _deadline = clock.CreateTimer(_ => Close(ChatCloseCodes.Unauthorized, "authorization expired"), null, TimeLeft(grant), Timeout.InfiniteTimeSpan);
+        // Armed in RunAsync, where a deadline the timer cannot hold is a failure the run loop reports, not a dropped socket.
+        _deadline = clock.CreateTimer(_ => Close(ChatCloseCodes.Unauthorized, "authorization expired"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The token this socket currently runs on; replaced by each accepted refresh.</summary>
@@ -168,19 +169,30 @@ public sealed class ChatConnection : IDisposable
         TrySend(Encoding.UTF8.GetBytes(
             $"<div id=\"chat-error\" class=\"chat-error\" role=\"alert\" hx-swap-oob=\"true\">{HtmlEncoder.Default.Encode(message)}</div>"));
 
-    /// <summary>Runs the socket: <paramref name="join"/> first (it may already send), then frames until it closes.</summary>
+    /// <summary>
+    /// Runs the socket: arms the authorization deadline, runs <paramref name="join"/> (it may already send), then
+    /// frames until it closes. A failure of our own along the way (anything but the peer going away) is logged as an
+    /// error and closes the socket with 1011 (InternalServerError, RFC 6455 §7.4.1), so the client learns the server
+    /// failed rather than seeing the connection drop (1006).
+    /// </summary>
     public async Task RunAsync(Func<ChatConnection, Task> join, ChatFrameHandler handler, CancellationToken aborted)
     {
         using var link = aborted.Register(() => _abort.Cancel());
         var writer = WriteLoopAsync();
         try
         {
+            _deadline.Change(TimeLeft(Grant), Timeout.InfiniteTimeSpan);
             await join(this);
             await ReceiveLoopAsync(handler);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
             _logger.LogDebug("Socket of user {UserId} in room {Room} ended: {Error}", Grant.UserId, Grant.Room, e.Message);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Socket of user {UserId} in room {Room} failed; closing with 1011", Grant.UserId, Grant.Room);
+            Close(WebSocketCloseStatus.InternalServerError, "internal error");
         }
         finally
         {

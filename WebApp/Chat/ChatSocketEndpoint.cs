@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using WebApp.Auth;
 
@@ -60,7 +59,7 @@ public sealed class ChatSocketEndpoint(
             return;
         }
 
-        var (token, tokenProblem) = FindToken(context.WebSockets.WebSocketRequestedProtocols, context.Request.Query[QueryTokenName]);
+        var (token, tokenProblem) = FindToken(context.WebSockets.WebSocketRequestedProtocols, context.Request.Query);
         // Decided now, so no copy of the offered protocols (one is "bearer.<jwt>") stays alive with the socket.
         var offersChatProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol);
         if (tokenProblem is not null)
@@ -132,21 +131,30 @@ public sealed class ChatSocketEndpoint(
     }
 
     /// <summary>
-    /// The token travels as the subprotocol <c>bearer.&lt;jwt&gt;</c> beside <c>chat.v1</c> (browsers), or as
-    /// <c>?access_token=</c> (clients that cannot set subprotocols). More than one way, or more than one token, is refused.
+    /// Whether a query parameter name (percent-decoded) is the socket token's: <c>access_token</c> in any letter case.
+    /// The one rule for both reading the token here and keeping it out of request logs
+    /// (<see cref="Security.RequestLogging"/>), so no spelling the endpoint accepts can be logged.
     /// </summary>
-    private static (string? Token, string? Problem) FindToken(IList<string> offered, StringValues query)
+    public static bool IsTokenParameter(string name) => string.Equals(name, QueryTokenName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The token travels as the subprotocol <c>bearer.&lt;jwt&gt;</c> beside <c>chat.v1</c> (browsers), or as
+    /// <c>?access_token=</c> (clients that cannot set subprotocols). More than one way, or more than one token in any
+    /// spelling of the parameter, is refused: which of two tokens a reader would take is exactly what an attacker plays with.
+    /// </summary>
+    private static (string? Token, string? Problem) FindToken(IList<string> offered, IQueryCollection query)
     {
         var bearers = offered.Where(p => p.StartsWith(BearerPrefix, StringComparison.Ordinal)).ToList();
+        var queried = query.Where(pair => IsTokenParameter(pair.Key)).SelectMany(pair => pair.Value).ToList();
         if (bearers.Count > 1) return (null, "more than one bearer subprotocol");
-        if (query.Count > 1) return (null, "more than one access_token parameter");
-        if (bearers.Count == 1 && query.Count == 1) return (null, "token in both subprotocol and query");
+        if (queried.Count > 1) return (null, $"more than one {QueryTokenName} parameter (names match in any letter case)");
+        if (bearers.Count == 1 && queried.Count == 1) return (null, "token in both subprotocol and query");
         if (bearers.Count == 1)
         {
             if (!offered.Contains(SubProtocol)) return (null, $"bearer subprotocol offered without {SubProtocol}");
             return (bearers[0][BearerPrefix.Length..], null);
         }
-        return (query.Count == 1 && !string.IsNullOrEmpty(query[0]) ? query[0] : null, null);
+        return (queried.Count == 1 && !string.IsNullOrEmpty(queried[0]) ? queried[0] : null, null);
     }
 
     /// <summary>Browsers always send Origin on WebSocket upgrades; other clients may leave it out.</summary>

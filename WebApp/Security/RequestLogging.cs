@@ -1,21 +1,52 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.HttpLogging;
 using WebApp.Chat;
 
 namespace WebApp.Security;
 
 /// <summary>
-/// Request logs without secrets. ASP.NET Core's own per-request log line prints the whole query string, which
-/// for socket upgrades on the query path holds the token, so it is silenced; HTTP logging takes its place, with
-/// <c>access_token</c> values replaced before anything is written.
+/// Request logs without credentials, at every level. ASP.NET Core's own per-request log line prints the whole query
+/// string, which for socket upgrades on the query path holds the token, so it is silenced; HTTP logging takes its
+/// place. It writes method, path, query, status and duration only: never headers (Cookie, Sec-WebSocket-Protocol with
+/// its <c>bearer.&lt;jwt&gt;</c>, RequestVerificationToken) nor bodies (passwords, <c>__RequestVerificationToken</c>).
+/// In the query, credential values are replaced by <see cref="Redacted"/> before anything is written: the socket token
+/// under every spelling the socket endpoint accepts (<see cref="ChatSocketEndpoint.IsTokenParameter"/>: any letter
+/// case, percent-encoded, repeated), Identity's emailed <c>code</c> (email confirmation, password reset), and anything
+/// shaped like a JWT whatever its name. Framework categories that would quote a credential at some level are held
+/// above that level: hosting's request line, Kestrel's quote of a malformed request, MVC's handler arguments.
 /// </summary>
-public static class RequestLogging
+public static partial class RequestLogging
 {
     public const string HostingCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>
+    /// Kestrel's log of a malformed request quotes the request line (with the query, so possibly a token) whenever its
+    /// own category is enabled at Information or below.
+    /// </summary>
+    public const string KestrelBadRequestsCategory = "Microsoft.AspNetCore.Server.Kestrel.BadRequests";
+
+    /// <summary>
+    /// MVC's invokers log every page handler's and action's arguments at Trace ("Executing handler method … with
+    /// arguments"), which for Identity UI's ResetPassword and ConfirmEmail are the emailed codes.
+    /// </summary>
+    public static readonly string[] ArgumentLoggingCategories =
+    [
+        "Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure.PageActionInvoker",
+        "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker",
+    ];
+
     public const string Redacted = "REDACTED";
+
+    /// <summary>The query parameter of Identity UI's emailed links (ConfirmEmail, ResetPassword): a one-time credential.</summary>
+    public const string IdentityCodeName = "code";
 
     public static WebApplicationBuilder AddRequestLoggingWithoutTokens(this WebApplicationBuilder builder)
     {
+        // Added after the configuration's rules, so these win over any "Trace everything" an operator configures.
         builder.Logging.AddFilter(HostingCategory, LogLevel.Warning);
+        // Kestrel still answers a malformed request with 400; only its quote of the request line goes unlogged.
+        builder.Logging.AddFilter(KestrelBadRequestsCategory, LogLevel.Information);
+        foreach (var category in ArgumentLoggingCategories) builder.Logging.AddFilter(category, LogLevel.Debug);
         builder.Services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.RequestQuery
@@ -26,16 +57,31 @@ public static class RequestLogging
         return builder;
     }
 
+    /// <summary>Whether a query parameter (name and value, percent-decoded) carries a credential.</summary>
+    public static bool IsCredential(string name, string? value) =>
+        ChatSocketEndpoint.IsTokenParameter(name)
+        || string.Equals(name, IdentityCodeName, StringComparison.OrdinalIgnoreCase)
+        || LooksLikeJwt(name)
+        || (value is not null && LooksLikeJwt(value));
+
+    private static bool LooksLikeJwt(string text) => text.Contains("eyJ", StringComparison.Ordinal) && JwtShape().IsMatch(text);
+
+    /// <summary>A JWS or JWE: its first part is base64url JSON, so it starts <c>eyJ</c> (<c>{"</c>), then a dot-separated part.</summary>
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]*\.")]
+    private static partial Regex JwtShape();
+
     private sealed class TokenRedactingInterceptor : IHttpLoggingInterceptor
     {
         public ValueTask OnRequestAsync(HttpLoggingInterceptorContext logContext)
         {
             var query = logContext.HttpContext.Request.Query;
-            if (query.ContainsKey(ChatSocketEndpoint.QueryTokenName))
+            if (query.Any(pair => pair.Value.Count == 0 ? IsCredential(pair.Key, null) : pair.Value.Any(value => IsCredential(pair.Key, value))))
             {
+                // Rebuilt from the parsed query, so every spelling the endpoint reads is caught: names arrive decoded.
                 logContext.TryDisable(HttpLoggingFields.RequestQuery);
-                var safe = QueryString.Create(query.Select(pair => new KeyValuePair<string, string?>(
-                    pair.Key, pair.Key == ChatSocketEndpoint.QueryTokenName ? Redacted : pair.Value.ToString())));
+                var safe = QueryString.Create(query.SelectMany(pair => pair.Value.Select(value => new KeyValuePair<string, string?>(
+                    LooksLikeJwt(pair.Key) ? Redacted : pair.Key,
+                    IsCredential(pair.Key, value) ? Redacted : value))));
                 logContext.AddParameter("QueryString", safe.Value);
             }
             return ValueTask.CompletedTask;
