@@ -30,6 +30,8 @@ public static class HealthExtensions
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            // Known at once while the multiplexer is reconnecting; a ping then would wait for the command timeout.
+            if (!redis.IsConnected) return HealthCheckResult.Unhealthy("Redis unreachable");
             try
             {
                 var latency = await redis.GetDatabase().PingAsync();

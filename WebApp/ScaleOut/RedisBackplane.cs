@@ -48,7 +48,9 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
         TimeProvider clock, ILogger<RedisBackplane> logger)
     {
         _redis = redis;
-        _keyPrefix = ConfigurationOptions.Parse(redis.Configuration).ChannelPrefix.ToString() ?? "";
+        var channelPrefix = ConfigurationOptions.Parse(redis.Configuration).ChannelPrefix;
+        // An unset prefix is a null channel, whose ToString() is "(null)": keys get no prefix then.
+        _keyPrefix = channelPrefix.IsNullOrEmpty ? "" : channelPrefix.ToString();
         _revocation = revocation;
         _services = services;
         _clockSkew = jwt.Value.ClockSkew;
@@ -111,15 +113,20 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
         if (!_stopped) _ = CatchUpAfterOutageAsync();
     }
 
-    public async Task PublishMessageAsync(int roomId, long seq, byte[] frame)
+    /// <summary>
+    /// Hands the frame to the multiplexer and returns at once (fire and forget): the sender's socket never waits for
+    /// Redis. While Redis is unreachable nothing is sent; the other instances read what they missed from the database
+    /// when they are back on Redis (<see cref="CatchUpAfterOutageAsync"/>), or when a later message shows a gap.
+    /// </summary>
+    public Task PublishMessageAsync(int roomId, long seq, byte[] frame)
     {
-        if (_stopped) return;
+        if (_stopped || !_redis.IsConnected) return Task.CompletedTask;
         var payload = new byte[Header + frame.Length];
         _instanceId.TryWriteBytes(payload);
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(16), roomId);
         BinaryPrimitives.WriteInt64LittleEndian(payload.AsSpan(20), seq);
         frame.CopyTo(payload, Header);
-        await _redis.GetSubscriber().PublishAsync(MessagesChannel, payload);
+        return _redis.GetSubscriber().PublishAsync(MessagesChannel, payload, CommandFlags.FireAndForget);
     }
 
     private void OnMessage(ChannelMessage message)
@@ -164,6 +171,8 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
 
     public async Task<bool> TryUseTokenAsync(SocketGrant grant)
     {
+        // Refused at once (503 upstream) rather than after the client's timeout: a replay could not be detected.
+        if (!_redis.IsConnected) throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is unreachable");
         // Remembered until the token could no longer validate anyway.
         var keep = grant.ExpiresAt + _clockSkew - _clock.GetUtcNow().UtcDateTime;
         if (keep <= TimeSpan.Zero) return false;
@@ -173,16 +182,16 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
     public async Task SharePresenceAsync(int roomId, RoomMembers room)
     {
         // A room emptied by the stop itself: ForgetThisInstanceAsync already tells the others.
-        if (_stopped) return;
+        if (_stopped || !_redis.IsConnected) return;
         var people = room.People();
         var field = _instanceId.ToString("N");
         try
         {
             if (people.Count == 0) await Database.HashDeleteAsync(PresenceKey(roomId), field);
             else await Database.HashSetAsync(PresenceKey(roomId), field, string.Join('\n', people.Select(p => $"{p.UserId}\t{p.Name}")));
-            await _redis.GetSubscriber().PublishAsync(PresenceChannel, $"{field} {roomId}");
+            await _redis.GetSubscriber().PublishAsync(PresenceChannel, $"{field} {roomId}", CommandFlags.FireAndForget);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             // This instance's sockets still get the list; the others catch up when Redis is back.
             _logger.LogWarning(e, "Presence for room {RoomId} not shared: Redis unreachable", roomId);
@@ -191,7 +200,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
 
     public async Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId, RoomMembers room)
     {
-        if (_stopped) return room.OnlineNames();
+        if (_stopped || !_redis.IsConnected) return room.OnlineNames();
         try
         {
             var db = Database;
@@ -211,7 +220,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
             foreach (var (userId, name) in room.People()) names[userId] = name;
             return [.. names.Values.Order(StringComparer.CurrentCultureIgnoreCase)];
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
             _logger.LogWarning(e, "Presence for room {RoomId} from this instance only: Redis unreachable", roomId);
             return room.OnlineNames();
@@ -243,15 +252,23 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
         }
     }
 
+    /// <summary>
+    /// Back on Redis: deliver from the database what other instances stored meanwhile, count this instance alive
+    /// again (its heartbeat may have expired), share its people in every room, and re-read every room's list here:
+    /// the other instances do the same when they reconnect, so presence is whole again on all of them.
+    /// </summary>
     private async Task CatchUpAfterOutageAsync()
     {
         _logger.LogInformation("Redis connection restored; catching up rooms from the database");
         try
         {
             await Publisher.CatchUpAllRoomsAsync();
+            await BeatAsync();
             foreach (var (roomId, room) in _services.GetRequiredService<RoomConnectionRegistry>().Rooms)
             {
-                if (!room.Connections.IsEmpty) await SharePresenceAsync(roomId, room);
+                if (room.Connections.IsEmpty) continue;
+                await SharePresenceAsync(roomId, room);
+                await Publisher.RefreshPresenceAsync(roomId);
             }
         }
         catch (Exception e)

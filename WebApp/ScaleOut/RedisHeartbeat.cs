@@ -21,9 +21,10 @@ public sealed class RedisHeartbeat(RedisBackplane backplane, TimeProvider clock,
                 {
                     await backplane.BeatAsync();
                 }
-                catch (RedisException)
+                catch (Exception e) when (e is RedisException or TimeoutException)
                 {
-                    // The backplane's ConnectionFailed handler already logged it; the next beat tries again.
+                    // A timeout is no RedisException: both only mean Redis is away. The backplane's ConnectionFailed
+                    // handler logged it; the next beat tries again, and the reconnection beats at once.
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
