@@ -7,8 +7,8 @@ namespace WebApp.Tests.Browser;
 /// <summary>
 /// Visits every page of the site in a browser, signed out and then signed in (a room, every account page, two-factor
 /// sign-in turned on, used and turned off again, sign-out) and reports what a deployed site must never do: a request
-/// to another origin (aborted, so the walk never reaches it), a Content Security Policy violation (Chromium's
-/// "Refused to ..." console errors), an uncaught script error, or an error status on any request to the site. On the Login page it
+/// to another origin (aborted, so the walk never reaches it), a Content Security Policy violation (Chromium's console
+/// errors "Refused to ..." or "... violates the following Content Security Policy directive"), an uncaught script error, or an error status on any request to the site. On the Login page it
 /// also checks that client-side validation runs: an empty form shows its messages without a request to the server.
 /// </summary>
 /// <remarks>
