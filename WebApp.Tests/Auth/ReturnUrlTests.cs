@@ -132,7 +132,7 @@ public sealed class ReturnUrlTests(ChatServer server)
         Assert.Equal(HttpStatusCode.Redirect, password.StatusCode);
         var secondStep = password.Headers.Location!.OriginalString;
         Assert.StartsWith("/Identity/Account/LoginWith2fa", secondStep);
-        var hostileSecondStep = $"/Identity/Account/LoginWith2fa?ReturnUrl=https://evil.example/&RememberMe=False";
+        var hostileSecondStep = "/Identity/Account/LoginWith2fa?ReturnUrl=https://evil.example/&RememberMe=False";
         var code = await person.PostFormAsync(hostileSecondStep, new() { ["Input.TwoFactorCode"] = AuthenticatorCodes.Now(sharedKey) });
 
         AssertEndsOnHomePage(code);

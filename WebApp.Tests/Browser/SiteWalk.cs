@@ -50,6 +50,8 @@ public static class SiteWalk
         var site = new Uri(baseAddress.GetLeftPart(UriPartial.Authority));
         var visited = new List<string>();
         var problems = new List<string>();
+        // Playwright raises page events on its own thread, alongside the walk.
+        void Problem(string problem) { lock (problems) problems.Add(problem); }
         string Where() => Uri.TryCreate(page.Url, UriKind.Absolute, out var url) ? url.PathAndQuery : page.Url;
 
         // The site's own origin, for pages (http/https) and for its sockets (ws/wss on the same host and port).
@@ -60,32 +62,32 @@ public static class SiteWalk
 
         await page.Context.RouteAsync(IsForeign, async route =>
         {
-            lock (problems) problems.Add($"{Where()}: request to another origin {route.Request.Url}");
+            Problem($"{Where()}: request to another origin {route.Request.Url}");
             await route.AbortAsync();
         });
-        page.WebSocket += (_, socket) => { if (IsForeign(socket.Url)) lock (problems) problems.Add($"{Where()}: socket to {socket.Url}"); };
+        page.WebSocket += (_, socket) => { if (IsForeign(socket.Url)) Problem($"{Where()}: socket to {socket.Url}"); };
         page.Console += (_, message) =>
         {
             if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase) || message.Text.StartsWith("Refused to", StringComparison.Ordinal))
             {
-                lock (problems) problems.Add($"{Where()}: {message.Text}");
+                Problem($"{Where()}: {message.Text}");
             }
         };
         page.Response += (_, response) =>
         {
-            if (response.Status >= 400 && !IsForeign(response.Url)) lock (problems) problems.Add($"{Where()}: {response.Url} answered {response.Status}");
+            if (response.Status >= 400 && !IsForeign(response.Url)) Problem($"{Where()}: {response.Url} answered {response.Status}");
         };
-        page.PageError += (_, error) => { lock (problems) problems.Add($"{Where()}: script error {error}"); };
+        page.PageError += (_, error) => Problem($"{Where()}: script error {error}");
 
         async Task VisitAsync(string path)
         {
             var response = await page.GotoAsync(new Uri(site, path).ToString());
             visited.Add(path);
-            if (response is null) problems.Add($"{path}: no response");
+            if (response is null) Problem($"{path}: no response");
         }
 
         foreach (var path in SignedOutPages) await VisitAsync(path);
-        await CheckClientSideValidationAsync(page, site, problems);
+        await CheckClientSideValidationAsync(page, site, Problem);
 
         // Signed in: the room list, a room with its live connection, every account page.
         var account = new PageObjects.AccountPages(page);
@@ -149,11 +151,11 @@ public static class SiteWalk
     /// An empty Login form shows its messages without a request: the ids "Input_Email-error" exist only when
     /// jQuery Validation wrote the message in the browser (the server writes its messages without them).
     /// </summary>
-    private static async Task CheckClientSideValidationAsync(IPage page, Uri site, List<string> problems)
+    private static async Task CheckClientSideValidationAsync(IPage page, Uri site, Action<string> problem)
     {
         await page.GotoAsync(new Uri(site, $"{Account}/Login").ToString());
         var posts = 0;
-        void CountPosts(object? sender, IRequest request) { if (request.Method == "POST") posts++; }
+        void CountPosts(object? sender, IRequest request) { if (request.Method == "POST") Interlocked.Increment(ref posts); }
         page.Request += CountPosts;
         await page.ClickAsync("#login-submit");
         try
@@ -163,9 +165,9 @@ public static class SiteWalk
         }
         catch (Exception failure) when (failure is PlaywrightException or TimeoutException)
         {
-            problems.Add($"{Account}/Login: an empty form showed no client-side validation message");
+            problem($"{Account}/Login: an empty form showed no client-side validation message");
         }
         page.Request -= CountPosts;
-        if (posts > 0) problems.Add($"{Account}/Login: an empty form was sent to the server ({posts} POST)");
+        if (posts > 0) problem($"{Account}/Login: an empty form was sent to the server ({posts} POST)");
     }
 }
