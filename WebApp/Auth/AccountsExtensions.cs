@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebApp.Data;
 
 namespace WebApp.Auth;
@@ -31,6 +35,18 @@ public static class AccountsExtensions
             .AddUserManager<AppUserManager>()
             .AddSignInManager<AppSignInManager>()
             .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
+
+        // Identity UI's pages: only those the site uses are routed, and a return URL never leads off the site.
+        services.AddSingleton<LocalReturnUrlFilter>();
+        services.Configure<RazorPagesOptions>(options =>
+        {
+            options.Conventions.Add(new IdentityPagesAllowList());
+            options.Conventions.AddAreaFolderApplicationModelConvention(IdentityPagesAllowList.Area, "/",
+                page => page.Filters.Add(new ServiceFilterAttribute<LocalReturnUrlFilter>()));
+        });
+        // Their validation summaries carry no inline style, which the CSP would refuse (registered before
+        // AddRazorPages, whose TryAdd then keeps this one).
+        services.Replace(ServiceDescriptor.Singleton<IHtmlGenerator, HtmlGeneratorWithoutInlineStyle>());
 
         services.Configure<SecurityStampValidatorOptions>(options =>
         {
