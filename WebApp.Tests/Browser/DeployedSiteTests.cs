@@ -20,6 +20,15 @@ public sealed class DeployedSiteTests(PublishedSiteServers servers, ChromiumBrow
         Assert.Contains(servers.Direct.WatchedLines, line => line.Contains("over HTTP/2", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Where Identity UI's own pages would load jQuery Validation from a public CDN with inline fallback scripts: the
+    /// published build in Production, with its published static assets.
+    /// </summary>
+    [Fact]
+    public Task Every_page_of_the_published_site_loads_only_from_the_site_and_breaks_no_csp_rule() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Every_page_of_the_published_site_loads_only_from_the_site_and_breaks_no_csp_rule),
+            pages => SiteWalk.RegisterAndWalkAsync(chromium, servers.DirectAddress, pages));
+
     [Fact]
     public async Task Behind_nginx_people_chat_reload_and_sign_out()
     {

@@ -170,4 +170,22 @@ public static class SiteWalk
         page.Request -= CountPosts;
         if (posts > 0) problem($"{Account}/Login: an empty form was sent to the server ({posts} POST)");
     }
+
+    /// <summary>Registers, signs out, and walks every page of the site at <paramref name="site"/>; fails on any problem.</summary>
+    public static async Task RegisterAndWalkAsync(ChromiumBrowser chromium, Uri site, List<IPage> pages)
+    {
+        var email = SiteClient.NewEmail("walker");
+        var page = await chromium.NewPersonAsync(site);
+        pages.Add(page);
+        var account = new PageObjects.AccountPages(page);
+        await account.RegisterAsync(email, SiteClient.Password);
+        await account.SignOutAsync();
+
+        var report = await SiteWalk.RunAsync(page, site, new(email, SiteClient.Password));
+
+        Assert.True(report.Problems.Count == 0, string.Join("\n", report.Problems));
+        Assert.Superset(new HashSet<string>(SiteWalk.SignedOutPages.Concat(SiteWalk.ManagePages)), new HashSet<string>(report.Visited));
+        Assert.Contains(report.Visited, path => path.StartsWith("/rooms/", StringComparison.Ordinal));
+        Assert.Contains("/Identity/Account/LoginWith2fa", report.Visited);
+    }
 }

@@ -172,7 +172,7 @@ public sealed class RedisBackplane : IChatBackplane, IHostedService
     public async Task<bool> TryUseTokenAsync(SocketGrant grant)
     {
         // Refused at once (503 upstream) rather than after the client's timeout: a replay could not be detected.
-        if (!_redis.IsConnected) throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is unreachable");
+        if (!_redis.IsConnected) throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "Redis is unreachable", null, CommandStatus.Unknown);
         // Remembered until the token could no longer validate anyway.
         var keep = grant.ExpiresAt + _clockSkew - _clock.GetUtcNow().UtcDateTime;
         if (keep <= TimeSpan.Zero) return false;
