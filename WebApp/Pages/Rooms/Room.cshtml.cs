@@ -22,7 +22,8 @@ public sealed class RoomModel(
     RoomConnectionRegistry registry,
     IChatBackplane backplane,
     TimeProvider clock,
-    IOptions<ChatOptions> chatOptions) : PageModel
+    IOptions<ChatOptions> chatOptions,
+    ILogger<RoomModel> logger) : PageModel
 {
     public sealed record MemberView(string UserId, string DisplayName);
 
@@ -109,8 +110,7 @@ public sealed class RoomModel(
         if (!await LoadRoomAsync(slug)) return NotFound();
         if (!Room.IsPrivate || !IsOwner) return Forbid();
 
-        var wanted = Invite.NameOrEmail?.Trim() ?? "";
-        var (invitee, problem) = await FindPersonAsync(wanted);
+        var (invitee, problem) = await FindPersonAsync(Invite.NameOrEmail);
         if (invitee is not null)
         {
             var alreadyIn = invitee.Id == Room.OwnerId
@@ -127,7 +127,11 @@ public sealed class RoomModel(
                 Invite = new();
             }
         }
-        if (problem is not null) ModelState.AddModelError("Invite.NameOrEmail", problem);
+        if (problem is not null)
+        {
+            logger.LogInformation("Invite to room {Room} refused: {Reason}", Room.Slug, problem);
+            ModelState.AddModelError("Invite.NameOrEmail", problem);
+        }
         return await MembersPanelAsync();
     }
 
@@ -181,21 +185,25 @@ public sealed class RoomModel(
         return Partial("_Members", this);
     }
 
-    /// <summary>An exact email, or else a display name (set, or derived from the email) that names one person.</summary>
-    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string nameOrEmail)
+    /// <summary>
+    /// An email, or else a display name (set, or derived from the email) that names one person; both compared by
+    /// <see cref="UserText.Key"/>, so case, composed or decomposed accents and full-width forms do not matter.
+    /// </summary>
+    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string? wanted)
     {
-        if (nameOrEmail.Length == 0) return (null, "Enter a display name or an email.");
+        var cleaned = UserText.Clean(wanted, UserTextShape.Line);
+        if (cleaned.Problem == UserTextProblem.Blank) return (null, "Enter a display name or an email.");
+        if (!cleaned.IsValid) return (null, cleaned.Reason);
+        var nameOrEmail = cleaned.Text;
         if (nameOrEmail.Contains('@'))
         {
+            // The user manager's NormalizeEmail is UserText.Key (AppUserManager).
             var byEmail = await users.FindByEmailAsync(nameOrEmail);
             return byEmail is null ? (null, $"Nobody has the email {nameOrEmail}.") : (byEmail, null);
         }
 
-        var upper = nameOrEmail.ToUpperInvariant();
-        var matches = await db.Users
-            .Where(u => u.DisplayName != null ? u.DisplayName.ToUpper() == upper : u.NormalizedEmail!.StartsWith(upper + "@"))
-            .Take(2)
-            .ToListAsync();
+        var key = UserText.Key(nameOrEmail);
+        var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
         return matches.Count switch
         {
             0 => (null, $"Nobody is called {nameOrEmail}."),
