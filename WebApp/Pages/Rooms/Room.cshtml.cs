@@ -195,14 +195,15 @@ public sealed class RoomModel(
         if (cleaned.Problem == UserTextProblem.Blank) return (null, "Enter a display name or an email.");
         if (!cleaned.IsValid) return (null, cleaned.Reason);
         var nameOrEmail = cleaned.Text;
-        if (nameOrEmail.Contains('@'))
+        var key = UserText.Key(nameOrEmail);
+        // Decided on the key, so a full-width "＠" (U+FF20) also means an email.
+        if (key.Contains('@'))
         {
             // The user manager's NormalizeEmail is UserText.Key (AppUserManager).
             var byEmail = await users.FindByEmailAsync(nameOrEmail);
             return byEmail is null ? (null, $"Nobody has the email {nameOrEmail}.") : (byEmail, null);
         }
 
-        var key = UserText.Key(nameOrEmail);
         var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
         return matches.Count switch
         {
