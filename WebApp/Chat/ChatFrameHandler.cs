@@ -17,7 +17,7 @@ public sealed class ChatFrameHandler(
     {
         null or "message" => SendMessageAsync(connection, frame.Text, frame.ClientId),
         "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
-        _ => Reject(connection, $"Unknown message type \"{frame.Type}\"."),
+        _ => Reject(connection, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
     };
 
     private Task SendMessageAsync(ChatConnection connection, string? rawText, string? clientId)

@@ -182,6 +182,13 @@ public static class UserText
         return kept.ToString();
     }
 
+    /// <summary>
+    /// User text to quote inside a sentence that is plain text (an error message): bidi controls removed, then
+    /// wrapped in FIRST STRONG ISOLATE (U+2068) and POP DIRECTIONAL ISOLATE (U+2069), the plain-text form of
+    /// &lt;bdi&gt; (UAX #9, 2.7), so the name cannot reorder the words around it.
+    /// </summary>
+    public static string Isolate(string text) => "\u2068" + WithoutBidiControls(text) + "\u2069";
+
     private static readonly System.Buffers.SearchValues<char> BidiControls = System.Buffers.SearchValues.Create(
         "\u061C\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 }

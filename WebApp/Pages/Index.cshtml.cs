@@ -87,7 +87,7 @@ public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimePr
         return LocalRedirect(roomUrl);
     }
 
-    private static string DuplicateName(string name) => $"You already have a room called {name}.";
+    private static string DuplicateName(string name) => $"You already have a room called {UserText.Isolate(name)}.";
 
     public int PeopleOnlineIn(RoomSummary room) => _online.GetValueOrDefault(room.Id);
 

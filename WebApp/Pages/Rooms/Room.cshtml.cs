@@ -117,7 +117,7 @@ public sealed class RoomModel(
                 || await db.RoomMembers.AnyAsync(m => m.RoomId == Room.Id && m.UserId == invitee.Id);
             if (alreadyIn)
             {
-                problem = $"{invitee.EffectiveDisplayName} is already in this room.";
+                problem = $"{UserText.Isolate(invitee.EffectiveDisplayName)} is already in this room.";
             }
             else
             {
@@ -201,15 +201,15 @@ public sealed class RoomModel(
         {
             // The user manager's NormalizeEmail is UserText.Key (AppUserManager).
             var byEmail = await users.FindByEmailAsync(nameOrEmail);
-            return byEmail is null ? (null, $"Nobody has the email {nameOrEmail}.") : (byEmail, null);
+            return byEmail is null ? (null, $"Nobody has the email {UserText.Isolate(nameOrEmail)}.") : (byEmail, null);
         }
 
         var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
         return matches.Count switch
         {
-            0 => (null, $"Nobody is called {nameOrEmail}."),
+            0 => (null, $"Nobody is called {UserText.Isolate(nameOrEmail)}."),
             1 => (matches[0], null),
-            _ => (null, $"More than one person is called {nameOrEmail}; use their email instead."),
+            _ => (null, $"More than one person is called {UserText.Isolate(nameOrEmail)}; use their email instead."),
         };
     }
 }
