@@ -90,6 +90,71 @@ public sealed class MessageBroadcastTests(ChatServer server)
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    /// <summary>Text that shows nothing, and text with C0/C1 controls, each one member of its kind (issue 11).</summary>
+    public static TheoryData<string> RefusedTexts => new()
+    {
+        "\u200B", "\u200B\u200B", "\u200C\u200D", "\u200E\u200F", "\u2060\u2064", "\uFEFF", "\u180E", "\u034F",
+        "\uFE0F", "\U000E0100", "\U000E0001\U000E0020", "\U0001D173", "\u00AD", "\u202E",
+        "\u115F", "\u1160", "\u3164", "\uFFA0", "\u2800", "\u0301", "\u20DD", " \u3000 \u00A0 ", "\n\t\r\n",
+        "nul\u0000byte", "bell\u0007", "\u001B[31mred", "back\bspace", "form\ffeed", "vertical\vtab", "del\u007F",
+        "c1\u0080", "csi\u009B", "\u009F",
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedTexts))]
+    public async Task Blank_or_control_text_gets_an_error_fragment_is_not_stored_and_the_socket_stays_open(string text)
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Odd text");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendMessageAsync(text);
+        var answer = await socket.ReceiveTextAsync();
+
+        Assert.Contains("id=\"chat-error\"", answer);
+        Assert.Equal(0, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+        await socket.SendMessageAsync("still here");
+        Assert.Contains("still here", await socket.ReceiveTextAsync());
+    }
+
+    /// <summary>An escaped lone surrogate is the one way half a character can arrive in UTF-8 JSON.</summary>
+    [Theory]
+    [InlineData("""{"text": "a\ud800b"}""")]
+    [InlineData("""{"text": "\udc00"}""")]
+    public async Task An_escaped_lone_surrogate_is_refused(string frame)
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Half characters");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendTextAsync(frame);
+
+        Assert.Contains("id=\"chat-error\"", await socket.ReceiveTextAsync());
+        Assert.Equal(0, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    [Theory]
+    [InlineData("one\r\ntwo", "one\ntwo")]
+    [InlineData("one\rtwo", "one\ntwo")]
+    [InlineData("one\u0085two", "one\ntwo")]
+    [InlineData("one\u2028two\u2029three", "one\ntwo\nthree")]
+    [InlineData("tab\tkept\n", "tab\tkept")]
+    public async Task Every_line_break_is_stored_as_a_line_feed(string text, string stored)
+    {
+        using var alice = server.NewVisitor();
+        await alice.RegisterAsync();
+        var slug = await alice.CreateRoomAsync("Line breaks");
+        using var socket = await alice.ConnectAsync(slug);
+
+        await socket.SendMessageAsync(text);
+        await socket.ReceiveTextAsync();
+
+        Assert.Equal(stored, await server.QueryAsync(db => db.Messages.Where(m => m.Room!.Slug == slug).Select(m => m.Text).SingleAsync()));
+    }
+
     [Fact]
     public async Task Over_long_text_gets_an_error_fragment()
     {
@@ -192,7 +257,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
         await socket.SendMessageAsync("ahoy");
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, saved.StatusCode);
-        Assert.Contains("<span class=\"message-author\">Captain Alice</span>", await socket.ReceiveTextAsync());
+        Assert.Contains("<span class=\"message-author\" dir=\"auto\">Captain Alice</span>", await socket.ReceiveTextAsync());
         Assert.Contains("Captain Alice", await alice.Http.GetStringAsync("/"));
     }
 }

@@ -8,7 +8,9 @@ namespace WebApp.Auth;
 
 /// <summary>
 /// Every change Identity makes to a user (password, security stamp, lockout, profile) passes through
-/// <see cref="UpdateUserAsync"/>; this is where open sockets learn that their authorization may be gone.
+/// <see cref="UpdateUserAsync"/>; this is where open sockets learn that their authorization may be gone, and where
+/// <see cref="AppUser.NormalizedDisplayName"/> is kept current. Emails and user names are normalized by
+/// <see cref="UserText.Key"/>, the rule every other lookup of user text uses.
 /// </summary>
 public sealed class AppUserManager(
     IUserStore<AppUser> store,
@@ -23,8 +25,38 @@ public sealed class AppUserManager(
     IChatBackplane backplane)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
+    public override string? NormalizeName(string? name) => name is null ? null : UserText.Key(name);
+
+    public override string? NormalizeEmail(string? email) => email is null ? null : UserText.Key(email);
+
+    /// <summary>
+    /// Registration: the email's part before "@" becomes the first display name, so an email with control
+    /// characters, or whose name would show nothing, is refused (code InvalidEmail, as Identity's own check).
+    /// </summary>
+    public override async Task<IdentityResult> CreateAsync(AppUser user)
+    {
+        var email = UserText.Clean(user.Email, UserTextShape.Line);
+        string? problem = null;
+        if (email.Problem is UserTextProblem.ControlCharacter or UserTextProblem.LoneSurrogate)
+        {
+            problem = email.Reason;
+        }
+        else if (user.Email is { } address && !UserText.IsVisible(address.Split('@')[0]))
+        {
+            problem = "The part of the email before @ is your first display name, and it would show nothing.";
+        }
+        if (problem is not null)
+        {
+            Logger.LogInformation("Registration refused: {Reason}", problem);
+            return IdentityResult.Failed(new IdentityError { Code = "InvalidEmail", Description = problem });
+        }
+        user.NormalizedDisplayName = UserText.Key(user.EffectiveDisplayName);
+        return await base.CreateAsync(user);
+    }
+
     protected override async Task<IdentityResult> UpdateUserAsync(AppUser user)
     {
+        user.NormalizedDisplayName = UserText.Key(user.EffectiveDisplayName);
         var result = await base.UpdateUserAsync(user);
         if (result.Succeeded)
         {

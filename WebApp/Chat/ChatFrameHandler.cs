@@ -17,7 +17,7 @@ public sealed class ChatFrameHandler(
     {
         null or "message" => SendMessageAsync(connection, frame.Text, frame.ClientId),
         "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
-        _ => Reject(connection, $"Unknown message type \"{frame.Type}\"."),
+        _ => Reject(connection, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
     };
 
     private Task SendMessageAsync(ChatConnection connection, string? rawText, string? clientId)
@@ -26,8 +26,10 @@ public sealed class ChatFrameHandler(
         {
             return Reject(connection, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
         }
-        var text = rawText?.Trim() ?? "";
-        if (text.Length == 0) return Reject(connection, "Write something first.");
+        var cleaned = UserText.Clean(rawText, UserTextShape.Lines);
+        if (cleaned.Problem == UserTextProblem.Blank) return Reject(connection, "Write something first.");
+        if (!cleaned.IsValid) return Reject(connection, cleaned.Reason);
+        var text = cleaned.Text;
         if (text.Length > _options.MaxMessageChars)
         {
             return Reject(connection, $"Messages can be at most {_options.MaxMessageChars} characters ({text.Length} sent).");
@@ -47,6 +49,7 @@ public sealed class ChatFrameHandler(
     {
         if (connection.TryTakeStrike())
         {
+            logger.LogInformation("Rejected a frame from user {UserId} in room {Room}: {Reason}", connection.Grant.UserId, connection.Grant.Room, error);
             connection.SendError(error);
         }
         else

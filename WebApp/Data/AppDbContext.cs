@@ -21,12 +21,19 @@ public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>
     {
         base.OnModelCreating(builder);
 
-        builder.Entity<AppUser>().Property(u => u.DisplayName).HasMaxLength(AppUser.DisplayNameMaxLength);
+        builder.Entity<AppUser>(user =>
+        {
+            user.Property(u => u.DisplayName).HasMaxLength(AppUser.DisplayNameMaxLength);
+            // No length limit on keys: NFKC can lengthen text (U+FDFA alone becomes 18 characters).
+            user.HasIndex(u => u.NormalizedDisplayName);
+        });
 
         builder.Entity<Room>(room =>
         {
             room.Property(r => r.Slug).HasMaxLength(Room.SlugMaxLength);
             room.Property(r => r.Name).HasMaxLength(Room.NameMaxLength);
+            // One owner cannot have two rooms of the same name in any form; a null key (an old row) clashes with none.
+            room.HasIndex(r => new { r.CreatedById, r.NormalizedName }).IsUnique();
             room.HasIndex(r => r.Slug).IsUnique();
             room.HasMany(r => r.Messages).WithOne(m => m.Room).HasForeignKey(m => m.RoomId);
             room.HasMany(r => r.Members).WithOne(m => m.Room).HasForeignKey(m => m.RoomId);

@@ -9,13 +9,22 @@ public sealed class AppUser : IdentityUser
     /// <summary>The name others see; null means "derive it from the email".</summary>
     public string? DisplayName { get; set; }
 
+    /// <summary>
+    /// <see cref="UserText.Key"/> of <see cref="EffectiveDisplayName"/> (set or derived), which invites by name
+    /// compare; kept current by AppUserManager on every create and update. Null only in rows older than the column,
+    /// until the start-up backfill.
+    /// </summary>
+    public string? NormalizedDisplayName { get; set; }
+
     public string EffectiveDisplayName => NameFor(DisplayName, Email ?? UserName);
 
+    /// <summary>The display name, or the part of the email before "@" when none is set or the set one shows nothing.</summary>
     public static string NameFor(string? displayName, string? email)
     {
-        if (!string.IsNullOrWhiteSpace(displayName)) return displayName.Trim();
+        if (UserText.IsVisible(displayName)) return displayName!.Trim();
         if (string.IsNullOrEmpty(email)) return "someone";
         var at = email.IndexOf('@');
-        return at > 0 ? email[..at] : email;
+        var local = at > 0 ? email[..at] : email;
+        return UserText.IsVisible(local) ? local : "someone";
     }
 }

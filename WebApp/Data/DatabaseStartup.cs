@@ -15,5 +15,43 @@ public static class DatabaseStartup
             // WAL lets page reads run while a message is being written; the setting is stored in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
         }
+        await BackfillNormalizedKeysAsync(db);
+    }
+
+    /// <summary>
+    /// Rows written before the Normalized* columns existed (null there) get their <see cref="UserText.Key"/>s, and
+    /// their Identity keys are recomputed by the same rule: SQL cannot do NFKC, so the migration only adds columns.
+    /// Runs once per row: afterwards no key is null.
+    /// </summary>
+    private static async Task BackfillNormalizedKeysAsync(AppDbContext db)
+    {
+        const int batch = 500;
+        while (await db.Users.Where(u => u.NormalizedDisplayName == null).Take(batch).ToListAsync() is { Count: > 0 } users)
+        {
+            foreach (var user in users)
+            {
+                user.NormalizedDisplayName = UserText.Key(user.EffectiveDisplayName);
+                user.NormalizedEmail = user.Email is null ? null : UserText.Key(user.Email);
+                // User names are unique: two old ones that the new rule makes equal keep their old keys.
+                var userName = user.UserName is null ? null : UserText.Key(user.UserName);
+                if (!await db.Users.AnyAsync(other => other.Id != user.Id && other.NormalizedUserName == userName)) user.NormalizedUserName = userName;
+            }
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+        }
+
+        while (await db.Rooms.Where(r => r.NormalizedName == null).OrderBy(r => r.Id).Take(batch).ToListAsync() is { Count: > 0 } rooms)
+        {
+            foreach (var room in rooms)
+            {
+                // One owner's old rooms may share a name: the later ones get a key no typed name can clash with.
+                var key = UserText.Key(room.Name);
+                var taken = await db.Rooms.AnyAsync(r => r.CreatedById == room.CreatedById && r.NormalizedName == key)
+                    || rooms.Any(r => r != room && r.CreatedById == room.CreatedById && r.NormalizedName == key);
+                room.NormalizedName = taken ? $"{key}\n{room.Id}" : key;
+            }
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+        }
     }
 }

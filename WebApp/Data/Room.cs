@@ -11,6 +11,12 @@ public sealed class Room
     public int Id { get; set; }
     public required string Slug { get; set; }
     public required string Name { get; set; }
+
+    /// <summary>
+    /// <see cref="UserText.Key"/> of <see cref="Name"/>: an owner's rooms have different keys, so "Café", "CAFÉ"
+    /// and "ＣＡＦÉ" are one name. Null only in rows older than the column, until the start-up backfill.
+    /// </summary>
+    public string? NormalizedName { get; set; }
     public required string CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }
 

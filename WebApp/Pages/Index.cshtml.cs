@@ -7,7 +7,7 @@ using WebApp.ScaleOut;
 
 namespace WebApp.Pages;
 
-public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimeProvider clock) : PageModel
+public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimeProvider clock, ILogger<IndexModel> logger) : PageModel
 {
     public sealed record RoomSummary(int Id, string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
@@ -29,23 +29,39 @@ public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimePr
     {
         if (User.Identity?.IsAuthenticated != true) return Challenge();
 
-        var name = Input.Name?.Trim() ?? "";
-        if (name.Length == 0)
+        var cleaned = UserText.Clean(Input.Name, UserTextShape.Line);
+        var name = cleaned.Text;
+        var ownerId = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value;
+        var key = UserText.Key(name);
+        if (cleaned.Problem == UserTextProblem.Blank)
         {
             ModelState.AddModelError("Input.Name", "Give the room a name.");
+        }
+        else if (!cleaned.IsValid)
+        {
+            ModelState.AddModelError("Input.Name", cleaned.Reason);
         }
         else if (name.Length > Room.NameMaxLength)
         {
             ModelState.AddModelError("Input.Name", $"Room names can be at most {Room.NameMaxLength} characters ({name.Length} given).");
         }
-        if (!ModelState.IsValid) return await InvalidAsync();
+        else if (await db.Rooms.AnyAsync(r => r.CreatedById == ownerId && r.NormalizedName == key))
+        {
+            ModelState.AddModelError("Input.Name", DuplicateName(name));
+        }
+        if (!ModelState.IsValid)
+        {
+            logger.LogInformation("Room not created for user {UserId}: {Reason}", ownerId, ModelState["Input.Name"]!.Errors[0].ErrorMessage);
+            return await InvalidAsync();
+        }
 
         var room = new Room
         {
             Name = name,
+            NormalizedName = key,
             Slug = await FreeSlugAsync(Room.SlugFrom(name)),
             IsPrivate = Input.IsPrivate,
-            CreatedById = User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)!.Value,
+            CreatedById = ownerId,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.Rooms.Add(room);
@@ -55,8 +71,10 @@ public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimePr
         }
         catch (DbUpdateException)
         {
-            // Someone took the same slug a moment ago: ask for another try rather than guessing.
-            ModelState.AddModelError("Input.Name", "A room with a similar name was just created; please try again.");
+            // The same slug, or this owner's same name, was taken a moment ago: ask for another try rather than guessing.
+            var sameName = await db.Rooms.AnyAsync(r => r.CreatedById == ownerId && r.NormalizedName == key);
+            ModelState.AddModelError("Input.Name", sameName ? DuplicateName(name) : "A room with a similar name was just created; please try again.");
+            logger.LogInformation("Room not created for user {UserId}: {Reason}", ownerId, ModelState["Input.Name"]!.Errors[0].ErrorMessage);
             return await InvalidAsync();
         }
 
@@ -68,6 +86,8 @@ public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimePr
         }
         return LocalRedirect(roomUrl);
     }
+
+    private static string DuplicateName(string name) => $"You already have a room called {UserText.Isolate(name)}.";
 
     public int PeopleOnlineIn(RoomSummary room) => _online.GetValueOrDefault(room.Id);
 

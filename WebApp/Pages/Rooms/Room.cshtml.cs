@@ -22,7 +22,8 @@ public sealed class RoomModel(
     RoomConnectionRegistry registry,
     IChatBackplane backplane,
     TimeProvider clock,
-    IOptions<ChatOptions> chatOptions) : PageModel
+    IOptions<ChatOptions> chatOptions,
+    ILogger<RoomModel> logger) : PageModel
 {
     public sealed record MemberView(string UserId, string DisplayName);
 
@@ -109,15 +110,14 @@ public sealed class RoomModel(
         if (!await LoadRoomAsync(slug)) return NotFound();
         if (!Room.IsPrivate || !IsOwner) return Forbid();
 
-        var wanted = Invite.NameOrEmail?.Trim() ?? "";
-        var (invitee, problem) = await FindPersonAsync(wanted);
+        var (invitee, problem) = await FindPersonAsync(Invite.NameOrEmail);
         if (invitee is not null)
         {
             var alreadyIn = invitee.Id == Room.OwnerId
                 || await db.RoomMembers.AnyAsync(m => m.RoomId == Room.Id && m.UserId == invitee.Id);
             if (alreadyIn)
             {
-                problem = $"{invitee.EffectiveDisplayName} is already in this room.";
+                problem = $"{UserText.Isolate(invitee.EffectiveDisplayName)} is already in this room.";
             }
             else
             {
@@ -127,7 +127,11 @@ public sealed class RoomModel(
                 Invite = new();
             }
         }
-        if (problem is not null) ModelState.AddModelError("Invite.NameOrEmail", problem);
+        if (problem is not null)
+        {
+            logger.LogInformation("Invite to room {Room} refused: {Reason}", Room.Slug, problem);
+            ModelState.AddModelError("Invite.NameOrEmail", problem);
+        }
         return await MembersPanelAsync();
     }
 
@@ -181,26 +185,31 @@ public sealed class RoomModel(
         return Partial("_Members", this);
     }
 
-    /// <summary>An exact email, or else a display name (set, or derived from the email) that names one person.</summary>
-    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string nameOrEmail)
+    /// <summary>
+    /// An email, or else a display name (set, or derived from the email) that names one person; both compared by
+    /// <see cref="UserText.Key"/>, so case, composed or decomposed accents and full-width forms do not matter.
+    /// </summary>
+    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string? wanted)
     {
-        if (nameOrEmail.Length == 0) return (null, "Enter a display name or an email.");
-        if (nameOrEmail.Contains('@'))
+        var cleaned = UserText.Clean(wanted, UserTextShape.Line);
+        if (cleaned.Problem == UserTextProblem.Blank) return (null, "Enter a display name or an email.");
+        if (!cleaned.IsValid) return (null, cleaned.Reason);
+        var nameOrEmail = cleaned.Text;
+        var key = UserText.Key(nameOrEmail);
+        // Decided on the key, so a full-width "＠" (U+FF20) also means an email.
+        if (key.Contains('@'))
         {
+            // The user manager's NormalizeEmail is UserText.Key (AppUserManager).
             var byEmail = await users.FindByEmailAsync(nameOrEmail);
-            return byEmail is null ? (null, $"Nobody has the email {nameOrEmail}.") : (byEmail, null);
+            return byEmail is null ? (null, $"Nobody has the email {UserText.Isolate(nameOrEmail)}.") : (byEmail, null);
         }
 
-        var upper = nameOrEmail.ToUpperInvariant();
-        var matches = await db.Users
-            .Where(u => u.DisplayName != null ? u.DisplayName.ToUpper() == upper : u.NormalizedEmail!.StartsWith(upper + "@"))
-            .Take(2)
-            .ToListAsync();
+        var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
         return matches.Count switch
         {
-            0 => (null, $"Nobody is called {nameOrEmail}."),
+            0 => (null, $"Nobody is called {UserText.Isolate(nameOrEmail)}."),
             1 => (matches[0], null),
-            _ => (null, $"More than one person is called {nameOrEmail}; use their email instead."),
+            _ => (null, $"More than one person is called {UserText.Isolate(nameOrEmail)}; use their email instead."),
         };
     }
 }

@@ -7,7 +7,7 @@ using WebApp.Data;
 namespace WebApp.Areas.Identity.Pages.Account.Manage;
 
 /// <summary>Identity UI's profile page, with the display name in place of the phone number.</summary>
-public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager) : PageModel
+public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, ILogger<IndexModel> logger) : PageModel
 {
     public string Username { get; private set; } = "";
 
@@ -46,7 +46,23 @@ public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<A
             return Page();
         }
 
-        var displayName = string.IsNullOrWhiteSpace(Input.DisplayName) ? null : Input.DisplayName.Trim();
+        // Empty (or only spaces) means "use the default"; anything else must be a name that shows.
+        string? displayName = null;
+        if (!string.IsNullOrWhiteSpace(Input.DisplayName))
+        {
+            var cleaned = UserText.Clean(Input.DisplayName, UserTextShape.Line);
+            if (!cleaned.IsValid)
+            {
+                var reason = cleaned.Problem == UserTextProblem.Blank
+                    ? "A display name must show something; leave it empty to use the default."
+                    : cleaned.Reason;
+                logger.LogInformation("Display name of user {UserId} not changed: {Reason}", user.Id, reason);
+                ModelState.AddModelError("Input.DisplayName", reason);
+                Load(user);
+                return Page();
+            }
+            displayName = cleaned.Text;
+        }
         if (displayName != user.DisplayName)
         {
             user.DisplayName = displayName;
