@@ -20,6 +20,20 @@ public sealed class UserTextInFormsTests(ChatServer server)
     };
 
     [Theory]
+    [InlineData("zoë")]
+    [InlineData("山田")]
+    [InlineData("рус")]
+    public async Task People_sign_up_with_an_email_in_any_script(string localPart)
+    {
+        using var visitor = server.NewVisitor();
+        var email = $"{localPart}{Guid.NewGuid():N}"[..(localPart.Length + 6)] + "@example.test";
+
+        await visitor.RegisterAsync(email);
+
+        Assert.Equal(1, await server.QueryAsync(db => db.Users.CountAsync(u => u.Email == email)));
+    }
+
+    [Theory]
     [MemberData(nameof(RefusedNames))]
     public async Task Room_names_that_show_nothing_or_hold_controls_are_refused_with_the_form_again(string name)
     {

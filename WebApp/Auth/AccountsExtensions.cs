@@ -27,6 +27,9 @@ public static class AccountsExtensions
                 // There is no email sender: registering signs the person in at once.
                 options.SignIn.RequireConfirmedAccount = false;
                 options.User.RequireUniqueEmail = true;
+                // The user name is the email, in any script (Identity's default allows ASCII only); UserText refuses
+                // controls and invisible text at sign-up (AppUserManager.CreateAsync).
+                options.User.AllowedUserNameCharacters = "";
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
