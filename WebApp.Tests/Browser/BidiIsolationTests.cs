@@ -48,6 +48,7 @@ public sealed class BidiIsolationTests(ChatServer server, ChromiumBrowser chromi
             await AssertEveryPieceOfUserTextIsIsolatedAsync(bob);
             // Reading order survives: the second name, "owner", the message's time stay to the right of what precedes them.
             await AssertLeftOfAsync(bob.Locator(".presence-name").Nth(0), bob.Locator(".presence-name").Nth(1));
+            await bob.Locator("details.members").EvaluateAsync("d => d.open = true");
             await AssertLeftOfAsync(bob.Locator("#member-list li").First.Locator(".member-name"), bob.Locator("#member-list li").First.Locator(".muted"));
             await AssertLeftOfAsync(bob.Locator(".message-author").First, bob.Locator(".message-meta time").First);
 
@@ -67,8 +68,16 @@ public sealed class BidiIsolationTests(ChatServer server, ChromiumBrowser chromi
 
     private static async Task AssertLeftOfAsync(ILocator first, ILocator second)
     {
-        var a = (await first.BoundingBoxAsync())!;
-        var b = (await second.BoundingBoxAsync())!;
+        // Live fragments (presence) are swapped in whole: measure both in one go, again if one was being replaced.
+        LocatorBoundingBoxResult? a = null, b = null;
+        for (var attempt = 0; attempt < 50 && (a is null || b is null); attempt++)
+        {
+            await Expect(first).ToBeVisibleAsync();
+            await Expect(second).ToBeVisibleAsync();
+            a = await first.BoundingBoxAsync();
+            b = await second.BoundingBoxAsync();
+        }
+        Assert.True(a is not null && b is not null, "both elements should have a box");
         Assert.True(a.X + a.Width <= b.X + 0.5, $"expected {await first.TextContentAsync()} (x {a.X}..{a.X + a.Width}) left of {await second.TextContentAsync()} (x {b.X})");
     }
 }

@@ -51,6 +51,14 @@ public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
                 await writerSocket.SendMessageAsync($"history {i:00}");
                 await writerSocket.ReceiveTextAsync();
             }
+            // A client answers the server's keep-alive pings only while it reads: keep reading while the browser works.
+            using var stopReading = new CancellationTokenSource();
+            var reading = Task.Run(async () =>
+            {
+                var buffer = new byte[16 * 1024];
+                try { while (true) { if ((await writerSocket.ReceiveAsync(buffer, stopReading.Token)).MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return; } }
+                catch (Exception e) when (e is OperationCanceledException or System.Net.WebSockets.WebSocketException) { }
+            });
 
             var page = await SignedInPersonAsync(pages, "reader");
             var room = new RoomPage(page);
@@ -77,5 +85,7 @@ public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
             await page.ClickAsync("#new-messages");
             await Expect(page.Locator("#new-messages")).ToBeHiddenAsync();
             await Expect(room.MessageWithText("news while you read")).ToBeInViewportAsync();
+            await stopReading.CancelAsync();
+            await reading;
         });
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using WebApp.Chat;
@@ -45,6 +47,12 @@ public sealed class AppUserManager(
         {
             problem = "The part of the email before @ is your first display name, and it would show nothing.";
         }
+        else if (user.Email is { } spoofable && HasInvisibleCharacter(spoofable))
+        {
+            // Any script is welcome, but an address must not hold what cannot be seen: two addresses that look
+            // the same would then be two accounts (or one, after the lookup key drops the invisible part).
+            problem = "An email address cannot contain invisible characters (zero-width or format characters, fillers, or a combining mark with nothing to combine with).";
+        }
         if (problem is not null)
         {
             Logger.LogInformation("Registration refused: {Reason}", problem);
@@ -52,6 +60,20 @@ public sealed class AppUserManager(
         }
         user.NormalizedDisplayName = UserText.Key(user.EffectiveDisplayName);
         return await base.CreateAsync(user);
+    }
+
+    /// <summary>True when a rune is neither visible on its own nor a combining mark (Mn, Mc, Me) right after a visible one.</summary>
+    private static bool HasInvisibleCharacter(string text)
+    {
+        var afterVisible = false;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var combining = Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
+            if (combining && afterVisible) continue;
+            if (!UserText.IsVisible(rune)) return true;
+            afterVisible = true;
+        }
+        return false;
     }
 
     protected override async Task<IdentityResult> UpdateUserAsync(AppUser user)
