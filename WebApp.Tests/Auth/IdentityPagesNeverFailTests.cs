@@ -96,7 +96,10 @@ public sealed partial class IdentityPagesNeverFailTests(ChatServer development, 
         Assert.Equal(target, response.Headers.Location!.OriginalString);
         var page = path.Split('?')[0]["/Identity".Length..];
         Assert.Contains(development.Logs.Lines, line => line.StartsWith("Warning ") && line.Contains($"Identity page {page} cannot serve this GET"));
-        Assert.Equal(HttpStatusCode.OK, (await visitor.Http.GetAsync(target)).StatusCode);
+        var landing = await visitor.Http.GetAsync(target);
+        Assert.Equal(HttpStatusCode.OK, landing.StatusCode);
+        // Manage pages say why the person landed there, in their status message.
+        if (target.Contains("/Manage/")) Assert.Contains("that step is not available", await landing.Content.ReadAsStringAsync());
     }
 
     private static bool IsFailure(HttpStatusCode status) => status is HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest;
