@@ -39,13 +39,19 @@ public static class AccountsExtensions
             .AddSignInManager<AppSignInManager>()
             .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
 
-        // Identity UI's pages: only those the site uses are routed, and a return URL never leads off the site.
+        // Identity UI's pages: only those the site uses are routed, a return URL never leads off the site, and a state
+        // a page cannot serve (no two-factor sign-in in progress, a bogus emailed code) ends on a page that can.
         services.AddSingleton<LocalReturnUrlFilter>();
+        services.AddSingleton<IdentityPageStateFilter>();
         services.Configure<RazorPagesOptions>(options =>
         {
             options.Conventions.Add(new IdentityPagesAllowList());
             options.Conventions.AddAreaFolderApplicationModelConvention(IdentityPagesAllowList.Area, "/",
-                page => page.Filters.Add(new ServiceFilterAttribute<LocalReturnUrlFilter>()));
+                page =>
+                {
+                    page.Filters.Add(new ServiceFilterAttribute<LocalReturnUrlFilter>());
+                    page.Filters.Add(new ServiceFilterAttribute<IdentityPageStateFilter>());
+                });
         });
         // Their validation summaries carry no inline style, which the CSP would refuse (registered before
         // AddRazorPages, whose TryAdd then keeps this one).

@@ -169,7 +169,7 @@ public sealed class ChatSocketEndpoint(
 
     private async Task RejectAsync(HttpContext context, string slug, int status, string reason)
     {
-        logger.LogWarning("WebSocket upgrade to room {Room} rejected with {Status}: {Reason}", slug, status, reason);
+        logger.LogWarning("WebSocket upgrade to room {Room} rejected with {Status}: {Reason}", Security.RequestLogging.RedactPath(slug), status, reason);
         metrics.UpgradeRejected(status, reason);
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -12,8 +12,11 @@ namespace WebApp.Security;
 /// In the query, credential values are replaced by <see cref="Redacted"/> before anything is written: the socket token
 /// under every spelling the socket endpoint accepts (<see cref="ChatSocketEndpoint.IsTokenParameter"/>: any letter
 /// case, percent-encoded, repeated), Identity's emailed <c>code</c> (email confirmation, password reset), and anything
-/// shaped like a JWT whatever its name. Framework categories that would quote a credential at some level are held
-/// above that level: hosting's request line, Kestrel's quote of a malformed request, MVC's handler arguments.
+/// shaped like a JWT whatever its name. In the path, every segment shaped like a JWT (a token pasted as a room slug or
+/// as any other segment, percent-encoded or not: the path is checked decoded) is replaced the same way, and the other
+/// segments stay readable. Framework categories that would quote a credential at some level are held
+/// above that level: hosting's request line, Kestrel's quote of a malformed request, MVC's handler arguments, routing's
+/// quote of the path.
 /// </summary>
 public static partial class RequestLogging
 {
@@ -35,6 +38,12 @@ public static partial class RequestLogging
         "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker",
     ];
 
+    /// <summary>
+    /// Routing's matcher quotes the decoded request path at Debug ("candidate(s) found for the request path …"), so a
+    /// token sent as a path segment would reach the log whole.
+    /// </summary>
+    public const string RouteMatcherCategory = "Microsoft.AspNetCore.Routing.Matching.DfaMatcher";
+
     public const string Redacted = "REDACTED";
 
     /// <summary>The query parameter of Identity UI's emailed links (ConfirmEmail, ResetPassword): a one-time credential.</summary>
@@ -47,6 +56,7 @@ public static partial class RequestLogging
         // Kestrel still answers a malformed request with 400; only its quote of the request line goes unlogged.
         builder.Logging.AddFilter(KestrelBadRequestsCategory, LogLevel.Information);
         foreach (var category in ArgumentLoggingCategories) builder.Logging.AddFilter(category, LogLevel.Debug);
+        builder.Logging.AddFilter(RouteMatcherCategory, LogLevel.Information);
         builder.Services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.RequestQuery
@@ -64,6 +74,13 @@ public static partial class RequestLogging
         || LooksLikeJwt(name)
         || (value is not null && LooksLikeJwt(value));
 
+    /// <summary>
+    /// The request path (percent-decoded, as <see cref="HttpRequest.Path"/> holds it) with every segment shaped like a
+    /// JWT replaced by <see cref="Redacted"/>; other segments are kept as they are, so logs stay readable.
+    /// </summary>
+    public static string RedactPath(string path) =>
+        LooksLikeJwt(path) ? string.Join('/', path.Split('/').Select(segment => LooksLikeJwt(segment) ? Redacted : segment)) : path;
+
     private static bool LooksLikeJwt(string text) => text.Contains("eyJ", StringComparison.Ordinal) && JwtShape().IsMatch(text);
 
     /// <summary>A JWS or JWE: its first part is base64url JSON, so it starts <c>eyJ</c> (<c>{"</c>), then a dot-separated part.</summary>
@@ -74,6 +91,13 @@ public static partial class RequestLogging
     {
         public ValueTask OnRequestAsync(HttpLoggingInterceptorContext logContext)
         {
+            var path = logContext.HttpContext.Request.Path.Value ?? "";
+            if (LooksLikeJwt(path))
+            {
+                logContext.TryDisable(HttpLoggingFields.RequestPath);
+                logContext.AddParameter(nameof(HttpRequest.Path), RedactPath(path));
+            }
+
             var query = logContext.HttpContext.Request.Query;
             if (query.Any(pair => pair.Value.Count == 0 ? IsCredential(pair.Key, null) : pair.Value.Any(value => IsCredential(pair.Key, value))))
             {
