@@ -22,9 +22,6 @@ public sealed class RoomMessagePublisher(
     IHostApplicationLifetime lifetime,
     ILogger<RoomMessagePublisher> logger) : IRoomEventSubscriber, IPresenceSubscriber
 {
-    /// <summary>The fragment that tells a client it missed too much to be sent: reload the history instead.</summary>
-    public const string ResyncElementId = "chat-resync";
-
     /// <summary>People coming and going within this long are announced together, once.</summary>
     private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
 
@@ -50,7 +47,7 @@ public sealed class RoomMessagePublisher(
         catch (Exception e)
         {
             logger.LogError(e, "Message from user {UserId} in room {Room} was not stored", sender.Grant.UserId, sender.Grant.Room);
-            sender.SendError("Your message could not be saved. Please send it again.");
+            sender.TrySend(await renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, "Your message could not be saved. Please send it again."));
             return;
         }
 
@@ -122,8 +119,7 @@ public sealed class RoomMessagePublisher(
             }
             else if (deliveredSeq - after > options.Value.MaxCatchUp || after > deliveredSeq)
             {
-                await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
-                    $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{deliveredSeq - after}\"></div>"));
+                await connection.SendMissedAsync(await renderer.RenderFrameAsync(RazorPartialRenderer.ResyncPartial, deliveredSeq - after));
             }
             else if (deliveredSeq > after)
             {
