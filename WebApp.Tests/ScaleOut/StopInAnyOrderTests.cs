@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
+using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.ScaleOut;
 using WebApp.Tests.Infrastructure;
@@ -8,7 +9,7 @@ using WebApp.Tests.Infrastructure;
 namespace WebApp.Tests.ScaleOut;
 
 /// <summary>
-/// The chat's and the backplane's background services and disposables stop and are disposed in whatever order a host,
+/// The chat's and the Redis implementations' background services and disposables stop and are disposed in whatever order a host,
 /// a container or a test happens to use, each more than once, with the Redis multiplexer gone before or after them;
 /// whatever is still asked of them afterwards neither throws an unexpected exception nor reaches Redis.
 /// </summary>
@@ -41,7 +42,9 @@ public sealed class StopInAnyOrderTests(ScaleOutServers servers)
 
             var services = server.Services;
             var ours = services.GetServices<IHostedService>().Where(s => s.GetType().Namespace is "WebApp.Chat" or "WebApp.ScaleOut").ToList();
-            Assert.Contains(ours, s => s is RedisBackplane);
+            Assert.Contains(ours, s => s is RedisRoomEventBus);
+            Assert.Contains(ours, s => s is RedisPresenceStore);
+            Assert.Contains(ours, s => s is RedisRevocationBus);
             Assert.Contains(ours, s => s is RedisHeartbeat);
             Assert.Contains(ours, s => s is MessageWriter);
             var multiplexer = services.GetRequiredService<IConnectionMultiplexer>();
@@ -60,12 +63,12 @@ public sealed class StopInAnyOrderTests(ScaleOutServers servers)
             foreach (var step in steps.Concat(steps)) await step();
 
             // What the sockets' code may still ask: answered in this process, without Redis.
-            var backplane = services.GetRequiredService<IChatBackplane>();
-            var room = new RoomMembers();
-            await backplane.PublishMessageAsync(roomId: 1, seq: 1, frame: [1]);
-            await backplane.SharePresenceAsync(1, room);
-            Assert.Empty(await backplane.OnlineNamesAsync(1, room));
-            await backplane.RevokeAsync(RevocationSignal.UserDeleted("nobody"));
+            services.GetRequiredService<IRoomEventBus>().Publish(roomId: 1, seq: 1, frame: [1]);
+            var presence = services.GetRequiredService<IPresenceStore>();
+            await presence.ShareAsync(1);
+            // No room has id 0: nobody there, answered here without Redis.
+            Assert.Empty(await presence.OnlineNamesAsync(0));
+            await services.GetRequiredService<IRevocationBus>().RevokeAsync(RevocationSignal.UserDeleted("nobody"));
             // A stopped writer refuses new messages (the sender is told) rather than losing them.
             await Assert.ThrowsAsync<InvalidOperationException>(() =>
                 services.GetRequiredService<MessageWriter>().StoreAsync(new NewMessage(1, "nobody", "Nobody", "after the stop", null)));

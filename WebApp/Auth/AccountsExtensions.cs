@@ -86,7 +86,10 @@ public static class AccountsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<SocketTokens>();
-        services.AddSingleton<UsedTokenIds>();
+        // One process by default; AddScaleOut replaces these with Redis-backed ones for several instances.
+        services.AddSingleton<IUsedTokenStore, UsedTokenIds>();
+        services.AddSingleton<Revocations>();
+        services.AddSingleton<IRevocationBus, InProcessRevocationBus>();
         services.AddSingleton<UserSecurityStates>();
         return services;
     }

@@ -2,9 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using WebApp.Chat;
 using WebApp.Data;
-using WebApp.ScaleOut;
 
 namespace WebApp.Auth;
 
@@ -21,7 +19,7 @@ public sealed class AppSignInManager(
     ILogger<SignInManager<AppUser>> logger,
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<AppUser> confirmation,
-    IChatBackplane backplane)
+    IRevocationBus revocations)
     : SignInManager<AppUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     /// <summary>The cookie claim naming one browser's sign-in.</summary>
@@ -44,6 +42,6 @@ public sealed class AppSignInManager(
         var userId = Context.User.FindFirstValue(ClaimTypes.NameIdentifier);
         var sessionId = Context.User.FindFirstValue(SessionClaim);
         await base.SignOutAsync();
-        if (userId is not null && sessionId is not null) await backplane.RevokeAsync(RevocationSignal.SignedOut(userId, sessionId));
+        if (userId is not null && sessionId is not null) await revocations.RevokeAsync(RevocationSignal.SignedOut(userId, sessionId));
     }
 }

@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using WebApp.Chat;
 using WebApp.Data;
-using WebApp.ScaleOut;
 
 namespace WebApp.Auth;
 
@@ -24,7 +22,7 @@ public sealed class AppUserManager(
     IdentityErrorDescriber errors,
     IServiceProvider services,
     ILogger<UserManager<AppUser>> logger,
-    IChatBackplane backplane)
+    IRevocationBus revocations)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     public override string? NormalizeName(string? name) => name is null ? null : UserText.Key(name);
@@ -83,7 +81,7 @@ public sealed class AppUserManager(
         if (result.Succeeded)
         {
             var lockedOut = SupportsUserLockout && user.LockoutEnabled && user.LockoutEnd > DateTimeOffset.UtcNow;
-            await backplane.RevokeAsync(RevocationSignal.UserChanged(user.Id, SocketTokens.StampHash(user.SecurityStamp), lockedOut));
+            await revocations.RevokeAsync(RevocationSignal.UserChanged(user.Id, SocketTokens.StampHash(user.SecurityStamp), lockedOut));
         }
         return result;
     }
@@ -93,7 +91,7 @@ public sealed class AppUserManager(
         var result = await base.DeleteAsync(user);
         if (result.Succeeded)
         {
-            await backplane.RevokeAsync(RevocationSignal.UserDeleted(user.Id));
+            await revocations.RevokeAsync(RevocationSignal.UserDeleted(user.Id));
         }
         return result;
     }

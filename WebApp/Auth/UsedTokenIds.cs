@@ -7,13 +7,15 @@ namespace WebApp.Auth;
 /// Remembers the <c>jti</c> of every socket token used, until the token could no longer validate anyway,
 /// so each token opens or refreshes at most one socket.
 /// </summary>
-public sealed class UsedTokenIds(TimeProvider clock, IOptions<JwtOptions> options)
+public sealed class UsedTokenIds(TimeProvider clock, IOptions<JwtOptions> options) : IUsedTokenStore
 {
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, DateTime> _used = new();
     private readonly TimeSpan _skew = options.Value.ClockSkew;
     private long _nextPurgeTicks;
+
+    public Task<bool> TryUseAsync(SocketGrant grant) => Task.FromResult(TryUse(grant));
 
     /// <summary>True the first time a token id is seen; false for a replay.</summary>
     public bool TryUse(SocketGrant grant)

@@ -165,10 +165,6 @@ public sealed class ChatConnection : IDisposable
         }
     }
 
-    public void SendError(string message) =>
-        TrySend(Encoding.UTF8.GetBytes(
-            $"<div id=\"chat-error\" class=\"chat-error\" role=\"alert\" hx-swap-oob=\"true\">{HtmlEncoder.Default.Encode(message)}</div>"));
-
     /// <summary>
     /// Runs the socket: arms the authorization deadline, runs <paramref name="join"/> (it may already send), then
     /// frames until it closes. A failure of our own along the way (anything but the peer going away) is logged as an
@@ -255,13 +251,8 @@ public sealed class ChatConnection : IDisposable
                     length += result.Count;
                 }
 
-                var frame = ClientFrame.Parse(buffer.AsSpan(0, length));
-                if (frame is null)
-                {
-                    SendError("That message could not be read (expected JSON like {\"text\": \"hello\"}).");
-                    continue;
-                }
-                await handler.HandleAsync(this, frame, _abort.Token);
+                // What a frame means (and the answer to one that means nothing) is the handler's.
+                await handler.HandleAsync(this, ClientFrame.Parse(buffer.AsSpan(0, length)), _abort.Token);
             }
             finally
             {

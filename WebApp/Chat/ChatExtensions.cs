@@ -1,3 +1,4 @@
+using WebApp.Auth;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,11 @@ public static class ChatExtensions
         services.AddSingleton<RoomConnectionRegistry>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<SocketAuthorizer>();
-        services.AddSingleton<SocketRevocation>();
+        services.AddSingleton<IRevocationListener, SocketRevocation>();
+        // One process by default; AddScaleOut replaces these with Redis-backed ones for several instances.
+        services.AddSingleton<IRoomEventBus, InProcessRoomEventBus>();
+        services.AddSingleton<IPresenceStore, InProcessPresenceStore>();
+        services.AddHostedService<RoomSubscriptions>();
         services.AddSingleton<RazorPartialRenderer>();
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<MessageWriter>();

@@ -8,13 +8,16 @@ namespace WebApp.Chat;
 public sealed class ChatFrameHandler(
     RoomMessagePublisher publisher,
     SocketAuthorizer authorizer,
+    RazorPartialRenderer renderer,
     IOptions<ChatOptions> options,
     ILogger<ChatFrameHandler> logger)
 {
     private readonly ChatOptions _options = options.Value;
 
-    public Task HandleAsync(ChatConnection connection, ClientFrame frame, CancellationToken cancellationToken) => frame.Type switch
+    /// <param name="frame">The parsed frame, or null when it was not a JSON object (refused like any bad frame).</param>
+    public Task HandleAsync(ChatConnection connection, ClientFrame? frame, CancellationToken cancellationToken) => frame?.Type switch
     {
+        _ when frame is null => Reject(connection, "That message could not be read (expected JSON like {\"text\": \"hello\"})."),
         null or "message" => SendMessageAsync(connection, frame.Text, frame.ClientId),
         "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
         _ => Reject(connection, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
@@ -45,19 +48,18 @@ public sealed class ChatFrameHandler(
         clientId.Length is > 0 and <= ChatMessage.ClientIdMaxLength && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed.</summary>
-    private Task Reject(ChatConnection connection, string error)
+    private async Task Reject(ChatConnection connection, string error)
     {
         if (connection.TryTakeStrike())
         {
             logger.LogInformation("Rejected a frame from user {UserId} in room {Room}: {Reason}", connection.Grant.UserId, connection.Grant.Room, error);
-            connection.SendError(error);
+            connection.TrySend(await renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, error));
         }
         else
         {
             logger.LogWarning("Closing socket of user {UserId} in room {Room}: too many rejected messages", connection.Grant.UserId, connection.Grant.Room);
             connection.Close(WebSocketCloseStatus.PolicyViolation, "too many rejected messages");
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>A refresh token passes the same rules as an upgrade, and must be for the same user and room.</summary>

@@ -19,6 +19,12 @@ public sealed class RazorPartialRenderer(
 {
     public const string MessagesPartial = "/Pages/Rooms/_Messages.cshtml";
     public const string PresencePartial = "/Pages/Rooms/_Presence.cshtml";
+    public const string ErrorPartial = "/Pages/Rooms/_ChatError.cshtml";
+    public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
+
+    /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
+    public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model) =>
+        System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model));
 
     public async Task<string> RenderAsync<TModel>(string partialPath, TModel model)
     {

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using WebApp.Data;
-using WebApp.ScaleOut;
 
 namespace WebApp.Chat;
 
@@ -15,16 +14,14 @@ public sealed class RoomMessagePublisher(
     MessageWriter writer,
     RazorPartialRenderer renderer,
     RoomConnectionRegistry registry,
-    IChatBackplane backplane,
+    IRoomEventBus bus,
+    IPresenceStore presence,
     ChatMetrics metrics,
     TimeProvider clock,
     IOptions<ChatOptions> options,
     IHostApplicationLifetime lifetime,
-    ILogger<RoomMessagePublisher> logger)
+    ILogger<RoomMessagePublisher> logger) : IRoomEventSubscriber, IPresenceSubscriber
 {
-    /// <summary>The fragment that tells a client it missed too much to be sent: reload the history instead.</summary>
-    public const string ResyncElementId = "chat-resync";
-
     /// <summary>People coming and going within this long are announced together, once.</summary>
     private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
 
@@ -50,7 +47,7 @@ public sealed class RoomMessagePublisher(
         catch (Exception e)
         {
             logger.LogError(e, "Message from user {UserId} in room {Room} was not stored", sender.Grant.UserId, sender.Grant.Room);
-            sender.SendError("Your message could not be saved. Please send it again.");
+            sender.TrySend(await renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, "Your message could not be saved. Please send it again."));
             return;
         }
 
@@ -68,7 +65,8 @@ public sealed class RoomMessagePublisher(
         {
             Deliver(sender.RoomId, registry.Room(sender.RoomId), stored.Message.Seq, frame);
             metrics.MessageBroadcast(clock.GetElapsedTime(received));
-            if (frame is not null) await PublishToOtherInstancesAsync(sender.RoomId, stored.Message.Seq, frame);
+            // Returns at once: this socket reads its next frame without waiting for the other instances.
+            if (frame is not null) PublishToOtherInstances(sender.RoomId, stored.Message.Seq, frame);
         }
         else if (frame is not null)
         {
@@ -78,16 +76,16 @@ public sealed class RoomMessagePublisher(
     }
 
     /// <summary>A message another instance stored, for the rooms this one has sockets in.</summary>
-    public void DeliverFromOtherInstance(int roomId, long seq, byte[] frame)
+    public void OnRemoteMessage(int roomId, long seq, byte[] frame)
     {
         if (registry.TryGetRoom(roomId) is { } room) Deliver(roomId, room, seq, frame);
     }
 
     /// <summary>
     /// Sends each room with sockets here whatever the database has that the room has not been sent, e.g. what other
-    /// instances stored while the backplane was unreachable.
+    /// instances stored while the event bus was unreachable.
     /// </summary>
-    public async Task CatchUpAllRoomsAsync()
+    public async Task OnBusRestoredAsync()
     {
         foreach (var (roomId, room) in registry.Rooms)
         {
@@ -121,8 +119,7 @@ public sealed class RoomMessagePublisher(
             }
             else if (deliveredSeq - after > options.Value.MaxCatchUp || after > deliveredSeq)
             {
-                await connection.SendMissedAsync(Encoding.UTF8.GetBytes(
-                    $"<div id=\"{ResyncElementId}\" hx-swap-oob=\"true\" data-missed=\"{deliveredSeq - after}\"></div>"));
+                await connection.SendMissedAsync(await renderer.RenderFrameAsync(RazorPartialRenderer.ResyncPartial, deliveredSeq - after));
             }
             else if (deliveredSeq > after)
             {
@@ -140,11 +137,11 @@ public sealed class RoomMessagePublisher(
         if (room.Deliver(seq, frame)) ScheduleGapFill(roomId, room);
     }
 
-    private async Task PublishToOtherInstancesAsync(int roomId, long seq, byte[] frame)
+    private void PublishToOtherInstances(int roomId, long seq, byte[] frame)
     {
         try
         {
-            await backplane.PublishMessageAsync(roomId, seq, frame);
+            bus.Publish(roomId, seq, frame);
         }
         catch (Exception e)
         {
@@ -208,12 +205,23 @@ public sealed class RoomMessagePublisher(
     private void SchedulePresenceAnnouncement(int roomId, RoomMembers room) =>
         room.PresenceAnnouncement.Request(PresenceCoalescing, async () =>
         {
-            await backplane.SharePresenceAsync(roomId, room);
+            await presence.ShareAsync(roomId);
             await SendPresenceAsync(roomId, room, only: null);
         }, e => logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId), lifetime.ApplicationStopping);
 
+    /// <summary>Back on the presence store: share this instance's people in every room again, and refresh every list here.</summary>
+    public async Task OnStoreRestoredAsync()
+    {
+        foreach (var (roomId, room) in registry.Rooms)
+        {
+            if (room.Connections.IsEmpty) continue;
+            await presence.ShareAsync(roomId);
+            await OnPresenceChangedAsync(roomId);
+        }
+    }
+
     /// <summary>Someone came or went on another instance.</summary>
-    public async Task RefreshPresenceAsync(int roomId)
+    public async Task OnPresenceChangedAsync(int roomId)
     {
         if (registry.TryGetRoom(roomId) is not { Connections.IsEmpty: false } room) return;
         room.MarkPresenceChanged();
@@ -224,7 +232,7 @@ public sealed class RoomMessagePublisher(
     {
         var version = room.PresenceVersion;
         var frame = room.CachedPresence(version)
-            ?? Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, await backplane.OnlineNamesAsync(roomId, room)));
+            ?? Encoding.UTF8.GetBytes(await renderer.RenderAsync(RazorPartialRenderer.PresencePartial, await presence.OnlineNamesAsync(roomId)));
         room.SendPresence(version, frame, only);
     }
 

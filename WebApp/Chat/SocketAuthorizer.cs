@@ -1,5 +1,4 @@
 using WebApp.Auth;
-using WebApp.ScaleOut;
 
 namespace WebApp.Chat;
 
@@ -15,7 +14,7 @@ public readonly record struct SocketAdmission(SocketGrant? Grant, RoomInfo? Room
 /// </summary>
 public sealed class SocketAuthorizer(
     SocketTokens tokens,
-    IChatBackplane backplane,
+    IUsedTokenStore usedTokens,
     UserSecurityStates users,
     RoomDirectory rooms,
     TimeProvider clock)
@@ -39,7 +38,7 @@ public sealed class SocketAuthorizer(
         bool firstUse;
         try
         {
-            firstUse = await backplane.TryUseTokenAsync(grant);
+            firstUse = await usedTokens.TryUseAsync(grant);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -3,11 +3,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 using WebApp.Chat;
 using WebApp.Data;
-using WebApp.ScaleOut;
 
 namespace WebApp.Pages;
 
-public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimeProvider clock, ILogger<IndexModel> logger) : PageModel
+public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimeProvider clock, ILogger<IndexModel> logger) : PageModel
 {
     public sealed record RoomSummary(int Id, string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
@@ -113,7 +112,7 @@ public sealed class IndexModel(AppDbContext db, IChatBackplane backplane, TimePr
             .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
             .Select(r => new RoomSummary(r.Id, r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
             .ToListAsync();
-        _online = await backplane.OnlineCountsAsync([.. rooms.Select(r => r.Id)]);
+        _online = await presence.OnlineCountsAsync([.. rooms.Select(r => r.Id)]);
         return rooms;
     }
 

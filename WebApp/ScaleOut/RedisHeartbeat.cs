@@ -6,7 +6,7 @@ namespace WebApp.ScaleOut;
 /// Keeps this instance's heartbeat key alive in Redis every <see cref="Every"/> (it expires three beats later), so
 /// the other instances count its people as online; on a graceful stop the key is removed at once.
 /// </summary>
-public sealed class RedisHeartbeat(RedisBackplane backplane, TimeProvider clock, ILogger<RedisHeartbeat> logger) : BackgroundService
+public sealed class RedisHeartbeat(RedisPresenceStore presence, TimeProvider clock, ILogger<RedisHeartbeat> logger) : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
 
@@ -19,11 +19,11 @@ public sealed class RedisHeartbeat(RedisBackplane backplane, TimeProvider clock,
             {
                 try
                 {
-                    await backplane.BeatAsync();
+                    await presence.BeatAsync();
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
-                    // A timeout is no RedisException: both only mean Redis is away. The backplane's ConnectionFailed
+                    // A timeout is no RedisException: both only mean Redis is away. The event bus's ConnectionFailed
                     // handler logged it; the next beat tries again, and the reconnection beats at once.
                 }
             }
@@ -40,7 +40,7 @@ public sealed class RedisHeartbeat(RedisBackplane backplane, TimeProvider clock,
         await base.StopAsync(cancellationToken);
         try
         {
-            await backplane.ForgetThisInstanceAsync();
+            await presence.ForgetThisInstanceAsync();
         }
         catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Options;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
-using WebApp.ScaleOut;
 
 namespace WebApp.Pages.Rooms;
 
@@ -19,8 +18,8 @@ public sealed class RoomModel(
     SignInManager<AppUser> signIn,
     SocketTokens tokens,
     RoomDirectory directory,
-    RoomConnectionRegistry registry,
-    IChatBackplane backplane,
+    IPresenceStore presence,
+    IRevocationBus revocations,
     TimeProvider clock,
     IOptions<ChatOptions> chatOptions,
     ILogger<RoomModel> logger) : PageModel
@@ -55,7 +54,7 @@ public sealed class RoomModel(
         Before = before;
         await LoadHistoryAsync(before);
         if (Room.IsPrivate) await LoadMembersAsync();
-        var online = await backplane.OnlineNamesAsync(Room.Id, registry.Room(Room.Id));
+        var online = await presence.OnlineNamesAsync(Room.Id);
         var me = User.DisplayName();
         // The page is about to connect, so its reader counts as online already.
         Online = online.Contains(me) || before is not null ? online : [.. online.Append(me).Order(StringComparer.CurrentCultureIgnoreCase)];
@@ -123,7 +122,7 @@ public sealed class RoomModel(
             {
                 db.RoomMembers.Add(new RoomMember { RoomId = Room.Id, UserId = invitee.Id, AddedAt = clock.GetUtcNow().UtcDateTime });
                 await db.SaveChangesAsync();
-                await backplane.RevokeAsync(RevocationSignal.InvitedToRoom(Room.Id, invitee.Id));
+                await revocations.RevokeAsync(RevocationSignal.InvitedToRoom(Room.Id, invitee.Id));
                 Invite = new();
             }
         }
@@ -142,7 +141,7 @@ public sealed class RoomModel(
 
         await db.RoomMembers.Where(m => m.RoomId == Room.Id && m.UserId == userId).ExecuteDeleteAsync();
         // Whatever tokens they still hold, their sockets in this room end now, with "do not retry".
-        await backplane.RevokeAsync(RevocationSignal.RemovedFromRoom(Room.Id, userId));
+        await revocations.RevokeAsync(RevocationSignal.RemovedFromRoom(Room.Id, userId));
         return await MembersPanelAsync();
     }
 
