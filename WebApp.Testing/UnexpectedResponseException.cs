@@ -24,7 +24,7 @@ public sealed class UnexpectedResponseException(string message) : Exception(mess
             $"(Location: {response.Headers.Location?.OriginalString ?? "none"}). Body starts:\n{await BodyStartAsync(response)}");
     }
 
-    /// <summary>Throws with <paramref name="problem"/>, the status and the start of the body.</summary>
+    /// <summary>An exception (for the caller to throw) with <paramref name="problem"/>, the status and the start of the body.</summary>
     public static async Task<UnexpectedResponseException> BecauseAsync(HttpResponseMessage response, string problem) =>
         new($"{problem} (status {(int)response.StatusCode} {response.StatusCode}). Body starts:\n{await BodyStartAsync(response)}");
 
