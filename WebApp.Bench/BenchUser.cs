@@ -1,55 +1,31 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace WebApp.Bench;
 
-/// <summary>One account, driven through the site's real forms and token handler, as a browser would.</summary>
-public sealed partial class BenchUser(Uri site) : IDisposable
+/// <summary>
+/// One account, driven through the site's real forms and token handler by the tests' <see cref="SiteClient"/>. What is
+/// the bench's own: the room's antiforgery value is read once and reused, so a timed mint is one request, and
+/// sockets are opened bare (no keep-alive pings, no kept upgrade headers) so they measure only the site.
+/// </summary>
+public sealed class BenchUser(Uri site) : IDisposable
 {
-    private const string Password = "Bench-Pa$$w0rd-1";
-    private readonly HttpClient _http = new(new SocketsHttpHandler
-    {
-        CookieContainer = new CookieContainer(),
-        AllowAutoRedirect = false,
-        MaxConnectionsPerServer = 256,
-    }) { BaseAddress = site };
+    private readonly SiteClient _client = new(site);
     private string? _roomAntiforgery;
 
-    public HttpClient Http => _http;
+    public HttpClient Http => _client.Http;
 
     /// <summary>The instance this user talks to.</summary>
     public Uri Site => site;
 
-    public async Task RegisterAsync()
-    {
-        var email = $"bench-{Guid.NewGuid():N}@example.test";
-        var response = await PostFormAsync("/Identity/Account/Register", new()
-        {
-            ["Input.Email"] = email,
-            ["Input.Password"] = Password,
-            ["Input.ConfirmPassword"] = Password,
-        });
-        if (response.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"registration answered {(int)response.StatusCode}");
-    }
+    /// <summary>Signs up with a whole GUID in the address: thousands of bench users must never collide.</summary>
+    public Task RegisterAsync() => _client.RegisterAsync($"bench-{Guid.NewGuid():N}@example.test");
 
-    public async Task<string> CreateRoomAsync(string name)
-    {
-        var response = await PostFormAsync("/", new() { ["Input.Name"] = name });
-        var location = response.Headers.Location?.OriginalString ?? throw new InvalidOperationException("room was not created");
-        return location["/rooms/".Length..];
-    }
+    public Task<string> CreateRoomAsync(string name) => _client.CreateRoomAsync(name);
 
     public async Task<string> MintTokenAsync(string slug)
     {
-        _roomAntiforgery ??= AntiforgeryAttribute().Match(await _http.GetStringAsync($"/rooms/{slug}")).Groups[1].Value;
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/rooms/{slug}?handler=SocketToken");
-        request.Headers.Add("RequestVerificationToken", _roomAntiforgery);
-        using var response = await _http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        _roomAntiforgery ??= await _client.RoomAntiforgeryTokenAsync(slug);
+        return (await _client.SocketTokenAsync(slug, _roomAntiforgery)).Token;
     }
 
     public static async Task<ClientWebSocket> ConnectAsync(Uri site, string slug, string token, CancellationToken cancellationToken)
@@ -62,18 +38,5 @@ public sealed partial class BenchUser(Uri site) : IDisposable
         return socket;
     }
 
-    private async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields)
-    {
-        var form = await _http.GetStringAsync(path);
-        fields["__RequestVerificationToken"] = HiddenAntiforgeryField().Match(form).Groups[1].Value;
-        return await _http.PostAsync(path, new FormUrlEncodedContent(fields));
-    }
-
-    public void Dispose() => _http.Dispose();
-
-    [GeneratedRegex("data-antiforgery=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryAttribute();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex HiddenAntiforgeryField();
+    public void Dispose() => _client.Dispose();
 }

@@ -59,8 +59,7 @@ public sealed class DeployedSiteTests(PublishedSiteServers servers, ChromiumBrow
     public async Task A_client_speaking_only_http2_signs_up_and_opens_a_socket()
     {
         using var visitor = new SiteClient(servers.DirectAddress) { SocketHttpVersion = HttpVersion.Version20 };
-        await visitor.RegisterAsync();
-        var slug = await visitor.CreateRoomAsync("Published room");
+        var slug = await visitor.SignUpWithRoomAsync("Published room");
 
         using var socket = await visitor.ConnectAsync(slug);
 

@@ -37,8 +37,7 @@ public sealed class LiveAuthorizationTests(StrictChatServer server, ChromiumBrow
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Removed_member_sees_no_access_and_the_page_stops_trying), async pages =>
         {
             using var owner = server.NewVisitor();
-            await owner.RegisterAsync();
-            var slug = await owner.CreateRoomAsync("Invite only", isPrivate: true);
+            var slug = await owner.SignUpWithRoomAsync("Invite only", isPrivate: true);
             var memberEmail = SiteClient.NewEmail("guest");
             var page = await SignedInPersonAsync(pages, memberEmail);
             await owner.InviteAsync(slug, memberEmail);

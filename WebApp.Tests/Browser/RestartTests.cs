@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using WebApp.Bench;
 using WebApp.Tests.Browser.PageObjects;
 using WebApp.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;

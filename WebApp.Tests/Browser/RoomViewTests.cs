@@ -43,8 +43,7 @@ public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Load_older_keeps_the_reader_in_place_and_new_messages_wait_behind_a_marker), async pages =>
         {
             using var writer = server.NewVisitor();
-            await writer.RegisterAsync();
-            var slug = await writer.CreateRoomAsync("Scrollback");
+            var slug = await writer.SignUpWithRoomAsync("Scrollback");
             using var writerSocket = await writer.ConnectAsync(slug);
             for (var i = 1; i <= 70; i++)
             {

@@ -68,8 +68,7 @@ public sealed class SecurityInBrowserTests(ChatServer server, ChromiumBrowser ch
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(A_page_on_another_origin_cannot_open_a_socket_even_with_a_stolen_token), async pages =>
         {
             using var victim = server.NewVisitor();
-            await victim.RegisterAsync();
-            var slug = await victim.CreateRoomAsync("Hijack target");
+            var slug = await victim.SignUpWithRoomAsync("Hijack target");
             var socketUrl = victim.SocketUri(slug).ToString();
 
             // The attacker's site: another web server on another loopback port, so another origin.

@@ -15,8 +15,7 @@ public sealed class ExpiryAndRefreshTests(StrictChatServer server) : IAsyncLifet
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Deadlines");
+        _slug = await _alice.SignUpWithRoomAsync("Deadlines");
     }
 
     public Task DisposeAsync()

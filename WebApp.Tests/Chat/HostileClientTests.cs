@@ -16,8 +16,7 @@ public sealed class HostileClientTests(StrictChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _mallory.RegisterAsync();
-        _slug = await _mallory.CreateRoomAsync("Hostile");
+        _slug = await _mallory.SignUpWithRoomAsync("Hostile");
     }
 
     public Task DisposeAsync()

@@ -11,8 +11,7 @@ public sealed class KeepAliveTests(ChatServer server)
     public async Task A_socket_that_stops_answering_pings_is_dropped()
     {
         using var silent = server.NewVisitor();
-        await silent.RegisterAsync();
-        var slug = await silent.CreateRoomAsync("Silence");
+        var slug = await silent.SignUpWithRoomAsync("Silence");
         var userId = await silent.UserIdAsync(slug);
         var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
 

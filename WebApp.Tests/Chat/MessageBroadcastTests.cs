@@ -45,8 +45,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Socket_fragment_is_the_same_markup_as_the_pages_history()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Same markup");
+        var slug = await alice.SignUpWithRoomAsync("Same markup");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendMessageAsync("rendered once");
@@ -78,8 +77,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Bad_frames_get_an_error_fragment_and_nothing_is_stored(string frame)
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Bad frames");
+        var slug = await alice.SignUpWithRoomAsync("Bad frames");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendTextAsync(frame);
@@ -105,8 +103,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Blank_or_control_text_gets_an_error_fragment_is_not_stored_and_the_socket_stays_open(string text)
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Odd text");
+        var slug = await alice.SignUpWithRoomAsync("Odd text");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendMessageAsync(text);
@@ -125,8 +122,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task An_escaped_lone_surrogate_is_refused(string frame)
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Half characters");
+        var slug = await alice.SignUpWithRoomAsync("Half characters");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendTextAsync(frame);
@@ -145,8 +141,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Every_line_break_is_stored_as_a_line_feed(string text, string stored)
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Line breaks");
+        var slug = await alice.SignUpWithRoomAsync("Line breaks");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendMessageAsync(text);
@@ -159,8 +154,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Over_long_text_gets_an_error_fragment()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Long text");
+        var slug = await alice.SignUpWithRoomAsync("Long text");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendMessageAsync(new string('x', 2001));
@@ -174,8 +168,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Binary_frame_closes_with_1003()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Binary");
+        var slug = await alice.SignUpWithRoomAsync("Binary");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendAsync(new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary, true, SiteClient.TimeoutToken());
@@ -187,8 +180,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Message_over_the_frame_limit_closes_with_1009_even_when_split_into_frames()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Too big");
+        var slug = await alice.SignUpWithRoomAsync("Too big");
         using var socket = await alice.ConnectAsync(slug);
 
         var chunk = new byte[8 * 1024];
@@ -204,8 +196,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Invalid_utf8_closes_with_1007()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Bad bytes");
+        var slug = await alice.SignUpWithRoomAsync("Bad bytes");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendAsync(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}' }, WebSocketMessageType.Text, true, SiteClient.TimeoutToken());
@@ -219,9 +210,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     {
         using var alice = server.NewVisitor();
         using var sleepy = server.NewVisitor();
-        await alice.RegisterAsync();
-        await sleepy.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Stalled reader");
+        var slug = await alice.SignUpBothWithRoomAsync(sleepy, "Stalled reader");
         using var stalled = await sleepy.ConnectAsync(slug); // never reads until the end
         using var active = await alice.ConnectAsync(slug);
         var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
@@ -249,8 +238,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Display_name_set_on_the_account_page_signs_new_messages()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Renamed");
+        var slug = await alice.SignUpWithRoomAsync("Renamed");
 
         var saved = await alice.PostFormAsync("/Identity/Account/Manage", new() { ["Input.DisplayName"] = "  Captain Alice " });
         using var socket = await alice.ConnectAsync(slug);

@@ -15,9 +15,7 @@ public sealed class ResumeTests(ChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        await _bob.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Resume");
+        _slug = await _alice.SignUpBothWithRoomAsync(_bob, "Resume");
     }
 
     public Task DisposeAsync()

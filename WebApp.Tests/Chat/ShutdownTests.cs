@@ -17,8 +17,7 @@ public sealed class ShutdownTests
         try
         {
             using var alice = stopping.NewVisitor();
-            await alice.RegisterAsync();
-            var slug = await alice.CreateRoomAsync("Going away");
+            var slug = await alice.SignUpWithRoomAsync("Going away");
             using var socket = await alice.ConnectAsync(slug);
             await socket.SendMessageAsync("accepted before the stop");
             await socket.ReceiveTextAsync();

@@ -42,8 +42,7 @@ public sealed class SocketTokenHandlerTests(ChatServer server)
     public async Task Each_request_mints_a_different_token()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Fresh tokens");
+        var slug = await alice.SignUpWithRoomAsync("Fresh tokens");
 
         var first = new JsonWebToken((await alice.SocketTokenAsync(slug)).Token);
         var second = new JsonWebToken((await alice.SocketTokenAsync(slug)).Token);
@@ -55,8 +54,7 @@ public sealed class SocketTokenHandlerTests(ChatServer server)
     public async Task Signed_out_request_gets_401_without_a_redirect()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Signed out room");
+        var slug = await alice.SignUpWithRoomAsync("Signed out room");
         using var stranger = server.NewVisitor();
 
         var response = await stranger.Http.PostAsync($"/rooms/{slug}?handler=SocketToken", null);
@@ -69,8 +67,7 @@ public sealed class SocketTokenHandlerTests(ChatServer server)
     public async Task Unknown_room_gets_404()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Real room");
+        var slug = await alice.SignUpWithRoomAsync("Real room");
         var antiforgery = await alice.RoomAntiforgeryTokenAsync(slug);
 
         var request = new HttpRequestMessage(HttpMethod.Post, "/rooms/no-such-room?handler=SocketToken");
@@ -84,8 +81,7 @@ public sealed class SocketTokenHandlerTests(ChatServer server)
     public async Task Request_without_antiforgery_token_is_refused()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Forged post");
+        var slug = await alice.SignUpWithRoomAsync("Forged post");
 
         var response = await alice.RequestSocketTokenAsync(slug, withAntiforgery: false);
 

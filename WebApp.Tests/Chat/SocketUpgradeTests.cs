@@ -12,8 +12,7 @@ public sealed class SocketUpgradeTests(ChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Upgrade room");
+        _slug = await _alice.SignUpWithRoomAsync("Upgrade room");
     }
 
     public Task DisposeAsync()

@@ -29,8 +29,7 @@ public sealed class TokenClaimShapeTests(ChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Claim shapes");
+        _slug = await _alice.SignUpWithRoomAsync("Claim shapes");
     }
 
     public Task DisposeAsync()

@@ -18,8 +18,7 @@ public sealed class TokenRulesTests(ChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Token rules");
+        _slug = await _alice.SignUpWithRoomAsync("Token rules");
     }
 
     public Task DisposeAsync()

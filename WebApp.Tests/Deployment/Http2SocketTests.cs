@@ -17,8 +17,7 @@ public sealed class Http2SocketTests(HttpsChatServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Over HTTP/2");
+        _slug = await _alice.SignUpWithRoomAsync("Over HTTP/2");
         _otherSlug = await _alice.CreateRoomAsync("Another room");
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using WebApp.Bench;
 
 namespace WebApp.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using WebApp.Bench;
 
 namespace WebApp.Tests.Infrastructure;
 

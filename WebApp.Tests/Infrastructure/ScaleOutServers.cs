@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-using WebApp.Bench;
 
 namespace WebApp.Tests.Infrastructure;
 

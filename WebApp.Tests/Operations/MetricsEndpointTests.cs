@@ -1,5 +1,4 @@
 using System.Net;
-using WebApp.Bench;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.Operations;
@@ -33,8 +32,7 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.LoopbackOnly loopb
     public async Task Prometheus_text_holds_chat_http_and_kestrel_metrics_without_signing_in()
     {
         using var alice = loopbackOnly.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Scraped");
+        var slug = await alice.SignUpWithRoomAsync("Scraped");
         using (var socket = await alice.ConnectAsync(slug))
         {
             await socket.SendMessageAsync("measure me");

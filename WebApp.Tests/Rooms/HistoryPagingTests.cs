@@ -10,8 +10,7 @@ public sealed partial class HistoryPagingTests(ChatServer server)
     public async Task Older_messages_come_fifty_at_a_time_by_sequence_with_and_without_javascript()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Long history");
+        var slug = await alice.SignUpWithRoomAsync("Long history");
         using (var socket = await alice.ConnectAsync(slug))
         {
             for (var i = 1; i <= 120; i++)

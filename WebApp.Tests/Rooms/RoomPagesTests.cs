@@ -11,8 +11,7 @@ public sealed class RoomPagesTests(ChatServer server)
     public async Task Signed_out_room_visit_redirects_to_login_with_return_url()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Members only");
+        var slug = await alice.SignUpWithRoomAsync("Members only");
         using var stranger = server.NewVisitor();
 
         var response = await stranger.Http.GetAsync($"/rooms/{slug}");
@@ -37,8 +36,7 @@ public sealed class RoomPagesTests(ChatServer server)
     public async Task Room_page_renders_the_latest_50_messages_oldest_first()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Busy room");
+        var slug = await alice.SignUpWithRoomAsync("Busy room");
         using (var socket = await alice.ConnectAsync(slug))
         {
             for (var i = 1; i <= 55; i++)

@@ -96,8 +96,7 @@ public sealed class UserTextInFormsTests(ChatServer server)
     public async Task Invite_lookups_that_show_nothing_or_hold_controls_explain_why(string wanted)
     {
         using var owner = server.NewVisitor();
-        await owner.RegisterAsync();
-        var slug = await owner.CreateRoomAsync("Odd lookups", isPrivate: true);
+        var slug = await owner.SignUpWithRoomAsync("Odd lookups", isPrivate: true);
 
         var fragment = await PostAsHtmxAsync(owner, $"/rooms/{slug}?handler=Invite", $"/rooms/{slug}", new() { ["Invite.NameOrEmail"] = wanted });
 
@@ -190,9 +189,7 @@ public sealed class UserTextInFormsTests(ChatServer server)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         using var alice = server.NewVisitor();
         using var bob = server.NewVisitor();
-        await alice.RegisterAsync();
-        await bob.RegisterAsync();
-        await alice.CreateRoomAsync($"{first} {suffix}");
+        await alice.SignUpBothWithRoomAsync(bob, $"{first} {suffix}");
         var before = await server.QueryAsync(db => db.Rooms.CountAsync());
 
         var again = await alice.PostFormAsync("/", new() { ["Input.Name"] = $"{second} {suffix.ToUpperInvariant()}" });

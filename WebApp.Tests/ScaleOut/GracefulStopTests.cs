@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using WebApp.Bench;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.ScaleOut;
@@ -23,8 +22,7 @@ public sealed class GracefulStopTests(ScaleOutServers servers)
         await using var site = new SiteProcess(Settings(deployment));
         await site.StartAsync();
         using var alice = new SiteClient(site.BaseAddress);
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync($"Stopping on {deployment}");
+        var slug = await alice.SignUpWithRoomAsync($"Stopping on {deployment}");
         using var socket = await alice.ConnectAsync(slug);
 
         var acknowledged = new List<string>();

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using WebApp.Bench;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.ScaleOut;
@@ -31,8 +30,7 @@ public sealed class PostgresUserTextTests(ScaleOutServers servers) : IAsyncLifet
     public async Task Control_characters_and_blank_text_are_refused_on_postgres_and_the_socket_stays_open()
     {
         using var alice = new SiteClient(_site.BaseAddress);
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Postgres odd text");
+        var slug = await alice.SignUpWithRoomAsync("Postgres odd text");
         using var socket = await alice.ConnectAsync(slug);
 
         foreach (var text in new[] { "nul\u0000byte", "\u0000", "bell\u0007", "csi\u009B", "\u200B\u200B", "\u3164", "\u0301" })

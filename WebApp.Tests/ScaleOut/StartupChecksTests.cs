@@ -1,4 +1,3 @@
-using WebApp.Bench;
 
 namespace WebApp.Tests.ScaleOut;
 

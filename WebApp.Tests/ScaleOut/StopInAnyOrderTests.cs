@@ -34,8 +34,7 @@ public sealed class StopInAnyOrderTests(ScaleOutServers servers)
         {
             // Sockets, a stored message and a presence announcement: every loop has something going.
             using var alice = server.NewVisitor();
-            await alice.RegisterAsync();
-            var slug = await alice.CreateRoomAsync("Any order");
+            var slug = await alice.SignUpWithRoomAsync("Any order");
             using var socket = await alice.ConnectAsync(slug);
             await socket.SendMessageAsync("before the stop");
             await socket.ReceiveTextAsync();

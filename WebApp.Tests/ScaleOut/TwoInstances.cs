@@ -1,4 +1,3 @@
-using WebApp.Bench;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.ScaleOut;

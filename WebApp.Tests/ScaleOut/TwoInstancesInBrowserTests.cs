@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using WebApp.Bench;
 using WebApp.Tests.Browser.PageObjects;
 using WebApp.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;

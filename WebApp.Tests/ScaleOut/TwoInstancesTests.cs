@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using WebApp.Bench;
 using WebApp.Chat;
 using WebApp.Tests.Infrastructure;
 
@@ -72,8 +71,7 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     public async Task Signing_out_on_one_instance_closes_that_sessions_socket_on_the_other_within_a_second()
     {
         using var alice = new SiteClient(_a.BaseAddress);
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Sign out across instances");
+        var slug = await alice.SignUpWithRoomAsync("Sign out across instances");
         using var aliceOnB = new SiteClient(_b.BaseAddress, alice.Cookies);
         using var socketOnB = await aliceOnB.ConnectAsync(slug);
 
@@ -88,8 +86,7 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     public async Task A_token_used_on_one_instance_cannot_be_replayed_on_the_other()
     {
         using var alice = new SiteClient(_a.BaseAddress);
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("Replay across instances");
+        var slug = await alice.SignUpWithRoomAsync("Replay across instances");
         var token = (await alice.SocketTokenAsync(slug)).Token;
         using var first = await alice.ConnectWithTokenAsync(slug, token);
 
@@ -102,8 +99,7 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     {
         const int SendersPerInstance = 3, MessagesEach = 20, Total = 2 * SendersPerInstance * MessagesEach;
         var owner = new SiteClient(_a.BaseAddress);
-        await owner.RegisterAsync();
-        var slug = await owner.CreateRoomAsync("Concurrent writers");
+        var slug = await owner.SignUpWithRoomAsync("Concurrent writers");
         using var listenerOnA = await owner.ConnectAsync(slug);
         using var listenerOnB = await new SiteClient(_b.BaseAddress, owner.Cookies).ConnectAsync(slug);
 
@@ -206,9 +202,7 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
     {
         var alice = new SiteClient(_a.BaseAddress);
         var bob = new SiteClient(_b.BaseAddress);
-        await alice.RegisterAsync();
-        await bob.RegisterAsync();
-        var slug = await alice.CreateRoomAsync(roomName);
+        var slug = await alice.SignUpBothWithRoomAsync(bob, roomName);
         return new TwoPeople(alice, bob, slug, await alice.ConnectAsync(slug), await bob.ConnectAsync(slug));
     }
 

@@ -76,8 +76,7 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
 
     public async Task InitializeAsync()
     {
-        await _alice.RegisterAsync();
-        _slug = await _alice.CreateRoomAsync("Never logged");
+        _slug = await _alice.SignUpWithRoomAsync("Never logged");
     }
 
     public Task DisposeAsync()

@@ -33,8 +33,7 @@ public sealed partial class HeadersAndCookiesTests(ChatServer server)
     public async Task Pages_have_no_inline_script()
     {
         using var alice = server.NewVisitor();
-        await alice.RegisterAsync();
-        var slug = await alice.CreateRoomAsync("No inline script");
+        var slug = await alice.SignUpWithRoomAsync("No inline script");
 
         foreach (var path in new[] { "/", $"/rooms/{slug}", "/Identity/Account/Manage" })
         {

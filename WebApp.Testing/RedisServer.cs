@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace WebApp.Bench;
+namespace WebApp.Testing;
 
 /// <summary>
 /// A real redis-server on a free loopback port, with no persistence. <see cref="StopAsync"/> kills it like a crash;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 
-namespace WebApp.Bench;
+namespace WebApp.Testing;
 
 /// <summary>
 /// The built site (WebApp.dll beside this assembly) as a process of its own on a fixed loopback port with a fresh

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Testing;
 
 /// <summary>
 /// What an authenticator app shows: a TOTP code (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) for the shared key

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace WebApp.Bench;
+namespace WebApp.Testing;
 
 /// <summary>A server run as a child of the test host (never daemonized, so it can be killed), keeping its last output for error messages.</summary>
 public sealed class ServerProcess

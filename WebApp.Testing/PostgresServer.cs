@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace WebApp.Bench;
+namespace WebApp.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster in a temporary directory, on a free loopback port, trusting every local connection

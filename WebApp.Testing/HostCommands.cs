@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace WebApp.Bench;
+namespace WebApp.Testing;
 
 public sealed record CommandResult(int ExitCode, string Output, string Errors);
 

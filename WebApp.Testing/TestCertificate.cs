@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace WebApp.Tests.Infrastructure;
+namespace WebApp.Testing;
 
 /// <summary>
 /// A throwaway self-signed server certificate for 127.0.0.1 and localhost, made once per test run with
