@@ -56,6 +56,28 @@ public sealed class DeployedSiteTests(PublishedSiteServers servers, ChromiumBrow
     }
 
     [Fact]
+    public async Task The_nginx_example_keeps_tokens_in_the_query_out_of_its_access_log()
+    {
+        using var http = new HttpClient(SiteClient.NewHandler()) { BaseAddress = servers.ProxyAddress };
+        var secret = "eyJ" + Guid.NewGuid().ToString("N") + "." + Guid.NewGuid().ToString("N") + ".sig";
+
+        var response = await http.GetAsync($"/ws/rooms/lobby?access_token={secret}&after=0");
+        var marker = Guid.NewGuid().ToString("N");
+        await http.GetAsync($"/healthz/{marker}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode); // not an upgrade
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.Exists(servers.Proxy.AccessLog) || !(await File.ReadAllTextAsync(servers.Proxy.AccessLog)).Contains(marker))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "nginx wrote no access log line");
+            await Task.Delay(50);
+        }
+        var log = await File.ReadAllTextAsync(servers.Proxy.AccessLog);
+        Assert.Contains("/ws/rooms/lobby", log);
+        Assert.DoesNotContain(secret[..20], log);
+    }
+
+    [Fact]
     public async Task A_client_speaking_only_http2_signs_up_and_opens_a_socket()
     {
         using var visitor = new SiteClient(servers.DirectAddress) { SocketHttpVersion = HttpVersion.Version20 };

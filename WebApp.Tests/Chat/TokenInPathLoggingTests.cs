@@ -13,7 +13,6 @@ namespace WebApp.Tests.Chat;
 [Collection(TraceLoggingCollection.Name)]
 public sealed class TokenInPathLoggingTests(TraceLoggingChatServer server) : IAsyncLifetime
 {
-    private const int SliceLength = 20;
     private readonly SiteClient _alice = server.NewVisitor();
     private string _slug = "";
 
@@ -72,7 +71,7 @@ public sealed class TokenInPathLoggingTests(TraceLoggingChatServer server) : IAs
 
         Assert.Equal(401, status);
         Assert.Contains(server.TraceLogs.Lines, line => line.Contains("rejected with 401") && line.Contains("room REDACTED"));
-        AssertNeverLogged(token);
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     [Fact]
@@ -82,7 +81,7 @@ public sealed class TokenInPathLoggingTests(TraceLoggingChatServer server) : IAs
 
         await RawRequestAsync($"/rooms/{_slug}/eyJ-not-a-token?trace={marker}", upgrade: false);
 
-        Assert.Contains($"/rooms/{_slug}/eyJ-not-a-token", await RequestLogAsync(marker));
+        Assert.Contains($"/rooms/{_slug}/eyJ-not-a-token", await server.TraceLogs.RequestLineAsync(marker));
     }
 
     private async Task AssertPathNeverLoggedAsync(string path, bool encode, bool upgrade)
@@ -95,39 +94,8 @@ public sealed class TokenInPathLoggingTests(TraceLoggingChatServer server) : IAs
         var status = await RawRequestAsync($"{string.Format(path, sent, _slug)}?trace={marker}", upgrade);
 
         Assert.NotEqual(500, status);
-        Assert.Contains("REDACTED", await RequestLogAsync(marker));
-        AssertNeverLogged(token);
-    }
-
-    /// <summary>Neither the secret nor any 20-character slice of it, as sent or percent-encoded, is in any log line.</summary>
-    private void AssertNeverLogged(string secret)
-    {
-        var logs = server.TraceLogs.All;
-        foreach (var form in new[] { secret, Uri.EscapeDataString(secret) }.Distinct())
-        {
-            var length = Math.Min(SliceLength, form.Length);
-            for (var start = 0; start + length <= form.Length; start++)
-            {
-                var slice = form.Substring(start, length);
-                if (!logs.Contains(slice, StringComparison.Ordinal)) continue;
-                // Names the line (level and category, up to the message) without repeating the secret.
-                var line = server.TraceLogs.Lines.First(l => l.Contains(slice, StringComparison.Ordinal));
-                var at = line.IndexOf(slice, StringComparison.Ordinal);
-                Assert.Fail($"characters {start}-{start + length} of a {form.Length}-character secret are logged, in: {line[..Math.Min(at, 200)]}");
-            }
-        }
-    }
-
-    /// <summary>The HTTP log line of the request tagged <c>trace=marker</c>, once written (at the end of the request).</summary>
-    private async Task<string> RequestLogAsync(string marker)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!server.TraceLogs.Lines.Any(line => line.Contains(marker) && line.Contains("StatusCode")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no request log line within 10 s");
-            await Task.Delay(50);
-        }
-        return server.TraceLogs.Lines.First(line => line.Contains(marker) && line.Contains("StatusCode"));
+        Assert.Contains("REDACTED", await server.TraceLogs.RequestLineAsync(marker));
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     /// <summary>

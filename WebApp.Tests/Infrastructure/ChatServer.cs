@@ -176,3 +176,34 @@ public sealed class StrictChatServerCollection : ICollectionFixture<StrictChatSe
 {
     public const string Name = "strict chat server";
 }
+
+/// <summary>
+/// The site with every log category at Trace, every line of every level kept: an operator who turns logging all the
+/// way up must still find no credential in it.
+/// </summary>
+public sealed class TraceLoggingChatServer : ChatServer
+{
+    /// <summary>Every line at every level (<see cref="ChatServer.Logs"/> keeps Debug and above only).</summary>
+    public CapturedLogs TraceLogs { get; } = new(LogLevel.Trace);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(logging => logging.AddProvider(TraceLogs));
+    }
+
+    protected override Dictionary<string, string> Settings => new()
+    {
+        ["Logging:LogLevel:Default"] = "Trace",
+        ["Logging:LogLevel:Microsoft"] = "Trace",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
+        ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class TraceLoggingCollection : ICollectionFixture<TraceLoggingChatServer>
+{
+    public const string Name = "trace logging chat server";
+}

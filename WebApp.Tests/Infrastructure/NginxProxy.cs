@@ -12,8 +12,11 @@ public sealed class NginxProxy
 {
     private const string Executable = "/usr/sbin/nginx";
 
-    private NginxProxy(ServerProcess process, Uri httpsAddress, Uri httpAddress) =>
-        (Process, HttpsAddress, HttpAddress) = (process, httpsAddress, httpAddress);
+    private NginxProxy(ServerProcess process, Uri httpsAddress, Uri httpAddress, string accessLog) =>
+        (Process, HttpsAddress, HttpAddress, AccessLog) = (process, httpsAddress, httpAddress, accessLog);
+
+    /// <summary>The access log the example configures (written when nginx finishes each request).</summary>
+    public string AccessLog { get; }
 
     public ServerProcess Process { get; }
 
@@ -41,6 +44,7 @@ public sealed class NginxProxy
             ["listen [::]:80;"] = "",
             ["/etc/ssl/certs/chat.example.com.pem"] = certificatePem,
             ["/etc/ssl/private/chat.example.com.key"] = keyPem,
+            ["/var/log/nginx/chat.access.log"] = Path.Combine(directory, "nginx-access.log"),
         };
         foreach (var (from, to) in replacements)
         {
@@ -72,6 +76,7 @@ public sealed class NginxProxy
 
         var process = new ServerProcess(new ProcessStartInfo(Executable, ["-p", prefix, "-c", configuration, "-e", "stderr"]));
         await process.WaitUntilReadyAsync(() => ServerProcess.AcceptsTcpAsync(https), "nginx");
-        return new NginxProxy(process, new Uri($"https://127.0.0.1:{https}/"), new Uri($"http://127.0.0.1:{http}/"));
+        return new NginxProxy(process, new Uri($"https://127.0.0.1:{https}/"), new Uri($"http://127.0.0.1:{http}/"),
+            replacements["/var/log/nginx/chat.access.log"]);
     }
 }

@@ -178,7 +178,10 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
         }
 
         // Once A is back on Redis it reads what it missed from the database; then live traffic flows again.
-        var repaired = await aliceSocket.ReceiveAsync(timeoutSeconds: 60);
+        // Presence is re-announced on reconnection too: skip those frames.
+        (string? Text, System.Net.WebSockets.WebSocketCloseStatus? Close) repaired;
+        do repaired = await aliceSocket.ReceiveAsync(timeoutSeconds: 60);
+        while (repaired.Text is { } text && SocketExtensions.IsPresence(text));
         Assert.Contains("during the outage", repaired.Text);
         await WaitForStatusAsync(bob.Http, "/readyz", HttpStatusCode.OK);
         await aliceSocket.SendMessageAsync("after the outage");

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -10,57 +9,6 @@ using WebApp.Tests.Infrastructure;
 namespace WebApp.Tests.Security;
 
 /// <summary>
-/// The site with every log category at Trace, every line of every level kept: an operator who turns logging all the
-/// way up must still find no credential in it.
-/// </summary>
-public sealed class TraceLoggingChatServer : ChatServer
-{
-    /// <summary>Every line at every level (<see cref="ChatServer.Logs"/> keeps Debug and above only).</summary>
-    public TraceLines TraceLogs { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureLogging(logging => logging.AddProvider(TraceLogs));
-    }
-
-    protected override Dictionary<string, string> Settings => new()
-    {
-        ["Logging:LogLevel:Default"] = "Trace",
-        ["Logging:LogLevel:Microsoft"] = "Trace",
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace",
-        ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
-    };
-
-    public sealed class TraceLines : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-        public string All => string.Join('\n', _lines);
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-        public void Dispose() { }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class TraceLoggingCollection : ICollectionFixture<TraceLoggingChatServer>
-{
-    public const string Name = "trace logging chat server";
-}
-
-/// <summary>
 /// No credential reaches any log at any level, whatever its spelling or position: the socket token in the query
 /// (any letter case, percent-encoded name, repeated, beside other parameters, under another name), in the
 /// <c>Sec-WebSocket-Protocol</c> header, in a malformed request line; the Identity and antiforgery cookies; passwords
@@ -70,7 +18,6 @@ public sealed class TraceLoggingCollection : ICollectionFixture<TraceLoggingChat
 [Collection(TraceLoggingCollection.Name)]
 public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsyncLifetime
 {
-    private const int SliceLength = 20;
     private readonly SiteClient _alice = server.NewVisitor();
     private string _slug = "";
 
@@ -110,9 +57,9 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var status = await RawUpgradeAsync($"{string.Format(spelling, token)}&trace={marker}");
 
         Assert.Equal(101, status);
-        var requestLog = await RequestLogAsync(marker);
+        var requestLog = await server.TraceLogs.RequestLineAsync(marker);
         Assert.Contains("=REDACTED", requestLog);
-        AssertNeverLogged(token);
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     [Theory]
@@ -126,8 +73,8 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var status = await RawUpgradeAsync($"{string.Format(spelling, secret)}&trace={marker}");
 
         Assert.Equal(401, status);
-        Assert.Contains("=REDACTED", await RequestLogAsync(marker));
-        AssertNeverLogged(secret);
+        Assert.Contains("=REDACTED", await server.TraceLogs.RequestLineAsync(marker));
+        server.TraceLogs.AssertNeverLogged(secret);
     }
 
     /// <summary>Two token parameters, in any two spellings; {0} and {1} are two different tokens.</summary>
@@ -153,10 +100,10 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var status = await RawUpgradeAsync($"{string.Format(spelling, first, second)}&trace={marker}");
 
         Assert.Equal(400, status);
-        await RequestLogAsync(marker);
+        await server.TraceLogs.RequestLineAsync(marker);
         Assert.Contains(server.TraceLogs.Lines, line => line.Contains("rejected with 400: more than one access_token parameter"));
-        AssertNeverLogged(first);
-        AssertNeverLogged(second);
+        server.TraceLogs.AssertNeverLogged(first);
+        server.TraceLogs.AssertNeverLogged(second);
     }
 
     /// <summary>A token where the endpoint does not look for one is still a credential; {0} is the token.</summary>
@@ -179,8 +126,8 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var status = await RawUpgradeAsync($"{string.Format(place, token)}&trace={marker}");
 
         Assert.Equal(401, status);
-        await RequestLogAsync(marker);
-        AssertNeverLogged(token);
+        await server.TraceLogs.RequestLineAsync(marker);
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     [Fact]
@@ -196,7 +143,7 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         Assert.Equal(HttpStatusCode.Unauthorized, await _alice.UpgradeStatusAsync(_slug, token));
 
         await Eventually(() => server.TraceLogs.Lines.Count(line => line.Contains($"/ws/rooms/{_slug}") && line.Contains("StatusCode")) >= 2);
-        AssertNeverLogged(token);
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     [Fact]
@@ -208,7 +155,7 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var status = await RawRequestAsync($"GET /ws/rooms/{_slug}?access_token={token}\u0001 HTTP/1.1");
 
         Assert.Equal(400, status);
-        AssertNeverLogged(token);
+        server.TraceLogs.AssertNeverLogged(token);
     }
 
     [Fact]
@@ -226,11 +173,11 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", SiteClient.TimeoutToken());
         }
 
-        await RequestLogAsync(marker);
+        await server.TraceLogs.RequestLineAsync(marker);
         var cookies = _alice.Cookies.GetAllCookies();
         Assert.Contains(cookies, cookie => cookie.Name == ".AspNetCore.Identity.Application");
         Assert.Contains(cookies, cookie => cookie.Name.StartsWith(".AspNetCore.Antiforgery.", StringComparison.Ordinal));
-        foreach (Cookie cookie in cookies) AssertNeverLogged(cookie.Value);
+        foreach (Cookie cookie in cookies) server.TraceLogs.AssertNeverLogged(cookie.Value);
     }
 
     [Fact]
@@ -263,10 +210,10 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
         Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        foreach (var marker in markers) await RequestLogAsync(marker);
-        AssertNeverLogged(password);
-        AssertNeverLogged(wrongPassword);
-        foreach (var formToken in formTokens) AssertNeverLogged(formToken);
+        foreach (var marker in markers) await server.TraceLogs.RequestLineAsync(marker);
+        server.TraceLogs.AssertNeverLogged(password);
+        server.TraceLogs.AssertNeverLogged(wrongPassword);
+        foreach (var formToken in formTokens) server.TraceLogs.AssertNeverLogged(formToken);
     }
 
     [Fact]
@@ -280,8 +227,8 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
         var response = await _alice.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await RequestLogAsync(marker);
-        AssertNeverLogged(antiforgery);
+        await server.TraceLogs.RequestLineAsync(marker);
+        server.TraceLogs.AssertNeverLogged(antiforgery);
     }
 
     [Theory]
@@ -297,34 +244,8 @@ public sealed class CredentialLoggingTests(TraceLoggingChatServer server) : IAsy
 
         await _alice.Http.GetAsync(string.Format(link, code) + $"&trace={marker}");
 
-        await RequestLogAsync(marker);
-        AssertNeverLogged(code);
-    }
-
-    /// <summary>Neither the secret nor any 20-character slice of it, as sent or percent-encoded, is in any log line.</summary>
-    private void AssertNeverLogged(string secret)
-    {
-        var logs = server.TraceLogs.All;
-        foreach (var form in new[] { secret, Uri.EscapeDataString(secret) }.Distinct())
-        {
-            var length = Math.Min(SliceLength, form.Length);
-            for (var start = 0; start + length <= form.Length; start++)
-            {
-                var slice = form.Substring(start, length);
-                if (!logs.Contains(slice, StringComparison.Ordinal)) continue;
-                // Names the line (level and category, up to the message) without repeating the secret.
-                var line = server.TraceLogs.Lines.First(l => l.Contains(slice, StringComparison.Ordinal));
-                var at = line.IndexOf(slice, StringComparison.Ordinal);
-                Assert.Fail($"characters {start}-{start + length} of a {form.Length}-character secret are logged, in: {line[..Math.Min(at, 200)]}");
-            }
-        }
-    }
-
-    /// <summary>The HTTP log line of the request tagged <c>trace=marker</c>, once written (at the end of the request).</summary>
-    private async Task<string> RequestLogAsync(string marker)
-    {
-        await Eventually(() => server.TraceLogs.Lines.Any(line => line.Contains(marker) && line.Contains("StatusCode")));
-        return server.TraceLogs.Lines.First(line => line.Contains(marker) && line.Contains("StatusCode"));
+        await server.TraceLogs.RequestLineAsync(marker);
+        server.TraceLogs.AssertNeverLogged(code);
     }
 
     /// <summary>An upgrade with exactly these query bytes (ClientWebSocket's Uri would normalise percent-encoding).</summary>

@@ -26,7 +26,7 @@ public static class DatabaseStartup
     private static async Task BackfillNormalizedKeysAsync(AppDbContext db)
     {
         const int batch = 500;
-        while (await db.Users.Where(u => u.NormalizedDisplayName == null).Take(batch).ToListAsync() is { Count: > 0 } users)
+        while (await db.Users.Where(u => u.NormalizedDisplayName == null).OrderBy(u => u.Id).Take(batch).ToListAsync() is { Count: > 0 } users)
         {
             foreach (var user in users)
             {

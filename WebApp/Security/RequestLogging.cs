@@ -49,14 +49,30 @@ public static partial class RequestLogging
     /// <summary>The query parameter of Identity UI's emailed links (ConfirmEmail, ResetPassword): a one-time credential.</summary>
     public const string IdentityCodeName = "code";
 
+    /// <summary>
+    /// Sets <paramref name="category"/>'s minimum level to the higher of <paramref name="floor"/> and what the
+    /// configuration gives it (the longest <c>Logging:LogLevel</c> key the category starts with, as the logging
+    /// framework matches rules, else <c>Default</c>, else Information).
+    /// </summary>
+    private static void HoldAtLeast(WebApplicationBuilder builder, string category, LogLevel floor)
+    {
+        var levels = builder.Configuration.GetSection("Logging:LogLevel");
+        var key = levels.GetChildren().Select(child => child.Key)
+            .Where(name => name != "Default" && category.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+            .MaxBy(name => name.Length) ?? "Default";
+        var configured = Enum.TryParse<LogLevel>(levels[key], ignoreCase: true, out var level) ? level : LogLevel.Information;
+        builder.Logging.AddFilter(category, configured > floor ? configured : floor);
+    }
+
     public static WebApplicationBuilder AddRequestLoggingWithoutTokens(this WebApplicationBuilder builder)
     {
-        // Added after the configuration's rules, so these win over any "Trace everything" an operator configures.
-        builder.Logging.AddFilter(HostingCategory, LogLevel.Warning);
+        // Floors, not levels: a category is never logged below its floor, whatever an operator configures ("Trace
+        // everything"), and never more than the configuration asks for either.
+        HoldAtLeast(builder, HostingCategory, LogLevel.Warning);
         // Kestrel still answers a malformed request with 400; only its quote of the request line goes unlogged.
-        builder.Logging.AddFilter(KestrelBadRequestsCategory, LogLevel.Information);
-        foreach (var category in ArgumentLoggingCategories) builder.Logging.AddFilter(category, LogLevel.Debug);
-        builder.Logging.AddFilter(RouteMatcherCategory, LogLevel.Information);
+        HoldAtLeast(builder, KestrelBadRequestsCategory, LogLevel.Information);
+        foreach (var category in ArgumentLoggingCategories) HoldAtLeast(builder, category, LogLevel.Debug);
+        HoldAtLeast(builder, RouteMatcherCategory, LogLevel.Information);
         builder.Services.AddHttpLogging(options =>
         {
             options.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath | HttpLoggingFields.RequestQuery
