@@ -132,7 +132,7 @@ public sealed class RoomMessagePublisher(
         connection.ReleaseLiveFrames();
     }
 
-    private void Deliver(int roomId, RoomMembers room, long seq, byte[]? frame)
+    private void Deliver(int roomId, LiveRoom room, long seq, byte[]? frame)
     {
         if (room.Deliver(seq, frame)) ScheduleGapFill(roomId, room);
     }
@@ -150,14 +150,14 @@ public sealed class RoomMessagePublisher(
         }
     }
 
-    private void ScheduleGapFill(int roomId, RoomMembers room) =>
+    private void ScheduleGapFill(int roomId, LiveRoom room) =>
         room.GapFill.Request(GapPatience, async () =>
         {
             if (room.MissingBefore() is { } next) await DeliverFromDatabaseAsync(roomId, room, next - 1);
         }, e => logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId), lifetime.ApplicationStopping);
 
     /// <summary>Delivers the stored messages after the room's delivered sequence, up to <paramref name="upToSeq"/>.</summary>
-    private async Task DeliverFromDatabaseAsync(int roomId, RoomMembers room, long upToSeq)
+    private async Task DeliverFromDatabaseAsync(int roomId, LiveRoom room, long upToSeq)
     {
         var from = room.DeliveredSeq;
         if (upToSeq <= from) return;
@@ -202,7 +202,7 @@ public sealed class RoomMessagePublisher(
     /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
     /// a thousand people join at once renders and sends the list a few times, not a thousand.
     /// </summary>
-    private void SchedulePresenceAnnouncement(int roomId, RoomMembers room) =>
+    private void SchedulePresenceAnnouncement(int roomId, LiveRoom room) =>
         room.PresenceAnnouncement.Request(PresenceCoalescing, async () =>
         {
             await presence.ShareAsync(roomId);
@@ -228,7 +228,7 @@ public sealed class RoomMessagePublisher(
         await SendPresenceAsync(roomId, room, only: null);
     }
 
-    private async Task SendPresenceAsync(int roomId, RoomMembers room, ChatConnection? only)
+    private async Task SendPresenceAsync(int roomId, LiveRoom room, ChatConnection? only)
     {
         var version = room.PresenceVersion;
         var frame = room.CachedPresence(version)
