@@ -16,6 +16,9 @@ public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>
     public DbSet<Room> Rooms => Set<Room>();
     public DbSet<ChatMessage> Messages => Set<ChatMessage>();
     public DbSet<RoomMember> RoomMembers => Set<RoomMember>();
+    public DbSet<MessageChange> MessageChanges => Set<MessageChange>();
+    public DbSet<MessageMention> MessageMentions => Set<MessageMention>();
+    public DbSet<RoomRead> RoomReads => Set<RoomRead>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,6 +56,31 @@ public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>
             message.HasIndex(m => new { m.RoomId, m.Seq }).IsUnique();
             message.Property(m => m.ClientId).HasMaxLength(ChatMessage.ClientIdMaxLength);
             message.HasIndex(m => new { m.AuthorId, m.ClientId }).IsUnique().HasFilter("ClientId IS NOT NULL");
+            message.Ignore(m => m.IsDeleted);
+        });
+
+        builder.Entity<MessageChange>(change =>
+        {
+            change.HasKey(c => new { c.RoomId, c.Seq });
+            change.HasOne<Room>().WithMany().HasForeignKey(c => c.RoomId).OnDelete(DeleteBehavior.Cascade);
+            change.HasOne(c => c.Message).WithMany().HasForeignKey(c => c.MessageId).OnDelete(DeleteBehavior.Cascade);
+            change.HasIndex(c => c.MessageId);
+        });
+
+        builder.Entity<MessageMention>(mention =>
+        {
+            mention.HasKey(m => new { m.MessageId, m.UserId });
+            mention.HasOne<ChatMessage>().WithMany().HasForeignKey(m => m.MessageId).OnDelete(DeleteBehavior.Cascade);
+            mention.HasOne<AppUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            // Unread mentions: one person's, in one room, after a number.
+            mention.HasIndex(m => new { m.UserId, m.RoomId, m.Seq });
+        });
+
+        builder.Entity<RoomRead>(read =>
+        {
+            read.HasKey(r => new { r.UserId, r.RoomId });
+            read.HasOne<AppUser>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+            read.HasOne<Room>().WithMany().HasForeignKey(r => r.RoomId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -9,7 +9,10 @@ public sealed class ChatMessage
     public int RoomId { get; set; }
     public Room? Room { get; set; }
 
-    /// <summary>Position in the room's history: 1, 2, 3… with no gaps.</summary>
+    /// <summary>
+    /// The room event number of the message's posting: increasing within the room, with gaps where the room's later
+    /// events (edits, deletions: <see cref="MessageChange"/>) took numbers.
+    /// </summary>
     public long Seq { get; set; }
 
     public required string AuthorId { get; set; }
@@ -17,8 +20,17 @@ public sealed class ChatMessage
     /// <summary>The author's display name when the message was sent, so history never needs a join.</summary>
     public required string AuthorName { get; set; }
 
+    /// <summary>The current text (after the last edit); empty once the message is deleted.</summary>
     public required string Text { get; set; }
     public DateTime SentAt { get; set; }
+
+    /// <summary>When the text was last edited (UTC); null if never.</summary>
+    public DateTime? EditedAt { get; set; }
+
+    /// <summary>When the message was deleted (UTC); null while it stands. A deleted message keeps its row as a placeholder.</summary>
+    public DateTime? DeletedAt { get; set; }
+
+    public bool IsDeleted => DeletedAt is not null;
 
     /// <summary>
     /// The id the sender's page gave the message, so a resend after a reconnect is recognised and not stored twice.
