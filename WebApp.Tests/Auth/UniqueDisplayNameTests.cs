@@ -142,7 +142,7 @@ public sealed class UniqueDisplayNameTests(ChatServer server)
         Assert.Contains($"Alicia {unique}", next);
         var history = (await bob.Http.GetStringAsync($"/rooms/{slug}")).Split("id=\"messages\"")[1];
         Assert.DoesNotContain($"Alice {unique}", history);
-        Assert.Equal(2, history.Split($"Alicia {unique}</span>").Length - 1);
+        Assert.Equal(2, history.Split($"Alicia {unique}</a>").Length - 1);
         Assert.Equal(WebSocketState.Open, aliceSocket.State);
     }
 
@@ -209,5 +209,54 @@ public sealed class UniqueDisplayNameMigrationTests
         {
             directory.Delete(recursive: true);
         }
+    }
+}
+
+/// <summary>Every author shown carries a profile: the unique name and when the account was created.</summary>
+[Collection(ChatServerCollection.Name)]
+public sealed class ProfileCardTests(ChatServer server)
+{
+    [Fact]
+    public async Task An_authors_name_links_to_their_profile_and_its_card()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Profiles");
+        var name = $"Profiled {Guid.NewGuid().ToString("N")[..6]}";
+        await alice.SetDisplayNameAsync(name);
+        using var socket = await alice.ConnectAsync(slug);
+        await socket.SendMessageAsync("who am I");
+        var frame = await socket.ReceiveTextAsync();
+        var aliceId = await alice.UserIdAsync(slug);
+        Assert.Contains($"<a class=\"message-author\" href=\"/people/{aliceId}\" dir=\"auto\">{name}</a>", frame);
+
+        var created = await server.QueryAsync(db => db.Users.Where(u => u.Id == aliceId).Select(u => u.CreatedAt).SingleAsync());
+        Assert.NotNull(created);
+        var card = await bob.Http.GetStringAsync($"/people/{aliceId}?handler=Card");
+        Assert.Contains($"<bdi>{name}</bdi>", card);
+        Assert.Contains($"Member since <time datetime=\"{created!.Value:yyyy-MM-dd'T'HH:mm:ss'Z'}\">", card);
+        Assert.DoesNotContain("<html", card);
+        var page = await bob.Http.GetAsync($"/people/{aliceId}");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(name, await page.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/people/no-such-user")]
+    [InlineData("/people/no-such-user?handler=Card")]
+    public async Task An_unknown_person_is_404(string path)
+    {
+        using var bob = server.NewVisitor();
+        await bob.RegisterAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.Http.GetAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Profiles_are_for_signed_in_people()
+    {
+        using var stranger = server.NewVisitor();
+        var answer = await stranger.Http.GetAsync("/people/anyone");
+        Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
+        Assert.Contains("/Identity/Account/Login", answer.Headers.Location!.OriginalString);
     }
 }
