@@ -12,8 +12,9 @@ namespace WebApp.Pages;
 public readonly record struct UnreadCount(int Messages, int Mentions);
 
 /// <summary>
-/// The rooms list's unread and mention counts for one person, for every listed room in one database round trip
-/// (correlated subqueries, so the cost does not grow with a query per room), on SQLite and PostgreSQL alike.
+/// The rooms list's unread and mention counts for one person, for every listed room in one query (the person's read
+/// markers left-joined to the rooms, then one counting subquery per kind that walks the (RoomId, Seq) index from the
+/// marker on), on SQLite and PostgreSQL alike.
 /// </summary>
 public static class RoomUnreadCounts
 {
@@ -29,12 +30,9 @@ public static class RoomUnreadCounts
     {
         var reads = db.RoomReads.Where(read => read.UserId == userId);
         return await rooms
-            .Select(room => new
-            {
-                room.Id,
-                // No marker yet: 0, so every message counts. The cast keeps "no row" from becoming NULL in the comparison.
-                LastRead = reads.Where(read => read.RoomId == room.Id).Select(read => (long?)read.LastReadSeq).FirstOrDefault() ?? 0,
-            })
+            // The marker joined once per room (a column, not a lookup per message); no marker yet: 0, so every message counts.
+            .LeftJoin(reads, room => room.Id, read => read.RoomId,
+                (room, read) => new { room.Id, LastRead = read == null ? 0L : read.LastReadSeq })
             .Select(room => new
             {
                 room.Id,
