@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.Rooms;
@@ -9,7 +7,7 @@ namespace WebApp.Tests.Rooms;
 /// Npgsql, gives the same answers as on SQLite (no marker counts everything, deleted and own messages never count).
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed partial class PostgresUnreadCountsTests(ScaleOutServers servers) : IAsyncLifetime
+public sealed class PostgresUnreadCountsTests(ScaleOutServers servers) : IAsyncLifetime
 {
     private readonly string _database = $"chat_{Guid.NewGuid():N}";
     private SiteProcess _site = null!;
@@ -33,57 +31,26 @@ public sealed partial class PostgresUnreadCountsTests(ScaleOutServers servers) :
         using var alice = new SiteClient(_site.BaseAddress);
         using var bob = new SiteClient(_site.BaseAddress);
         var slug = await alice.SignUpBothWithRoomAsync(bob, "Postgres unread");
-        var bobId = await bob.UserIdAsync(slug);
+        await bob.SetDisplayNameAsync("Bob Postgres");
         Assert.Equal(new RoomsListEntry(slug, 0, 0, null), await RoomsList.EntryAsync(bob, slug));
 
-        using var socket = await alice.ConnectAsync(slug);
-        var first = await PostAsync(socket, "one");
-        var named = await PostAsync(socket, "two, for bob");
-        var taken = await PostAsync(socket, "three, taken back");
-        await MentionAsync(bobId, named);
-        await MentionAsync(bobId, taken);
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        var first = await aliceSocket.PostAsync("one");
+        var named = await aliceSocket.PostAsync("two, for @Bob Postgres");
+        var taken = await aliceSocket.PostAsync("three, for @Bob Postgres, taken back");
         Assert.Equal(new RoomsListEntry(slug, 3, 2, "3 unread, 2 mentions"), await RoomsList.EntryAsync(bob, slug));
         Assert.Equal(new RoomsListEntry(slug, 0, 0, null), await RoomsList.EntryAsync(alice, slug));
 
-        await DeleteAsync(taken);
+        await aliceSocket.DeleteAsync(taken);
         Assert.Equal(new RoomsListEntry(slug, 2, 1, "2 unread, 1 mention"), await RoomsList.EntryAsync(bob, slug));
 
-        await ReportReadAsync(bobId, slug, first.Seq);
-        Assert.Equal(new RoomsListEntry(slug, 1, 1, "1 unread, 1 mention"), await RoomsList.EntryAsync(bob, slug));
+        using var bobSocket = await bob.ConnectAsync(slug);
+        await bobSocket.ReportReadAsync(first.Seq);
+        var afterFirst = new RoomsListEntry(slug, 1, 1, "1 unread, 1 mention");
+        Assert.Equal(afterFirst, await RoomsList.EntryOnceAsync(bob, slug, afterFirst));
 
-        await ReportReadAsync(bobId, slug, named.Seq);
-        Assert.Equal(new RoomsListEntry(slug, 0, 0, null), await RoomsList.EntryAsync(bob, slug));
+        await bobSocket.ReportReadAsync(named.Seq);
+        var allRead = new RoomsListEntry(slug, 0, 0, null);
+        Assert.Equal(allRead, await RoomsList.EntryOnceAsync(bob, slug, allRead));
     }
-
-    private sealed record Posted(long Id, long Seq);
-
-    private static async Task<Posted> PostAsync(WebSocket socket, string text)
-    {
-        await socket.SendMessageAsync(text);
-        var frame = await socket.ReceiveTextAsync();
-        var article = Article().Match(frame);
-        Assert.True(article.Success, $"expected the message back, got {frame}");
-        return new Posted(long.Parse(article.Groups[1].Value), long.Parse(article.Groups[2].Value));
-    }
-
-    private Task<string> SqlAsync(string sql) => servers.Postgres.RunSqlAsync(sql, _database);
-
-    private async Task MentionAsync(string userId, Posted message) =>
-        await SqlAsync($"""
-            INSERT INTO "MessageMentions" ("MessageId", "UserId", "RoomId", "Seq", "Start", "Length")
-            SELECT "Id", '{userId}', "RoomId", "Seq", 0, 1 FROM "Messages" WHERE "Id" = {message.Id}
-            """);
-
-    private async Task DeleteAsync(Posted message) =>
-        await SqlAsync($"""UPDATE "Messages" SET "DeletedAt" = now(), "Text" = '' WHERE "Id" = {message.Id}""");
-
-    private async Task ReportReadAsync(string userId, string slug, long seq) =>
-        await SqlAsync($"""
-            INSERT INTO "RoomReads" ("UserId", "RoomId", "LastReadSeq")
-            SELECT '{userId}', "Id", {seq} FROM "Rooms" WHERE "Slug" = '{slug}'
-            ON CONFLICT ("UserId", "RoomId") DO UPDATE SET "LastReadSeq" = excluded."LastReadSeq"
-            """);
-
-    [GeneratedRegex(@"<article id=""m-(\d+)"" [^>]*data-seq=""(\d+)""")]
-    private static partial Regex Article();
 }

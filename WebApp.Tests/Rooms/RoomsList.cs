@@ -24,6 +24,21 @@ public static partial class RoomsList
         return list[slug];
     }
 
+    /// <summary>
+    /// The entry for <paramref name="slug"/> once it equals <paramref name="expected"/>, or the last one read when 10 s
+    /// pass first: for effects the server applies a moment later (read markers are written in batches).
+    /// </summary>
+    public static async Task<RoomsListEntry> EntryOnceAsync(SiteClient person, string slug, RoomsListEntry expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var entry = await EntryAsync(person, slug);
+            if (entry == expected || DateTime.UtcNow > deadline) return entry;
+            await Task.Delay(50);
+        }
+    }
+
     public static IReadOnlyDictionary<string, RoomsListEntry> Parse(string html) =>
         RoomElement().Matches(html).Select(match =>
         {

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Net.WebSockets;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using WebApp.Data;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.Rooms;
@@ -14,18 +11,26 @@ namespace WebApp.Tests.Rooms;
 /// reader's own: others' messages after their read marker, not deleted; their own messages never count.
 /// </summary>
 [Collection(ChatServerCollection.Name)]
-public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetime
+public sealed class UnreadCountsTests(ChatServer server) : IAsyncLifetime
 {
     private readonly SiteClient _alice = server.NewVisitor();
     private readonly SiteClient _bob = server.NewVisitor();
     private readonly SiteClient _carol = server.NewVisitor();
+    private readonly string _unique = Guid.NewGuid().ToString("N")[..6];
     private string _slug = "";
+
+    private string AliceName => $"Alice {_unique}";
+    private string BobName => $"Bob {_unique}";
+    private string CarolName => $"Carol {_unique}";
 
     public async Task InitializeAsync()
     {
         await _bob.RegisterAsync();
         await _carol.RegisterAsync();
-        _slug = await _alice.SignUpWithRoomAsync("Unread " + Guid.NewGuid().ToString("N")[..6]);
+        _slug = await _alice.SignUpWithRoomAsync("Unread " + _unique);
+        await _alice.SetDisplayNameAsync(AliceName);
+        await _bob.SetDisplayNameAsync(BobName);
+        await _carol.SetDisplayNameAsync(CarolName);
     }
 
     public Task DisposeAsync()
@@ -42,29 +47,40 @@ public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetim
         Assert.Equal(new RoomsListEntry(_slug, 0, 0, null), await RoomsList.EntryAsync(_bob, _slug));
 
         using var alice = await _alice.ConnectAsync(_slug);
-        await PostAsync(alice, "one");
+        await alice.PostAsync("one");
         Assert.Equal(new RoomsListEntry(_slug, 1, 0, "1 unread"), await RoomsList.EntryAsync(_bob, _slug));
-        await PostAsync(alice, "two");
-        await PostAsync(alice, "three");
+        await alice.PostAsync("two");
+        await alice.PostAsync("three");
         Assert.Equal(new RoomsListEntry(_slug, 3, 0, "3 unread"), await RoomsList.EntryAsync(_bob, _slug));
 
+        // Naming yourself is not news either.
         using var bob = await _bob.ConnectAsync(_slug);
-        await PostAsync(bob, "bob's own");
-        Assert.Equal(3, (await RoomsList.EntryAsync(_bob, _slug)).Unread);
+        await bob.PostAsync($"bob's own, signed @{BobName}");
+        Assert.Equal(new RoomsListEntry(_slug, 3, 0, "3 unread"), await RoomsList.EntryAsync(_bob, _slug));
         Assert.Equal(new RoomsListEntry(_slug, 1, 0, "1 unread"), await RoomsList.EntryAsync(_alice, _slug));
+    }
+
+    [Fact]
+    public async Task Mentions_count_beside_unread_for_the_person_named_only()
+    {
+        using var alice = await _alice.ConnectAsync(_slug);
+        await alice.PostAsync($"@{BobName} look");
+        await alice.PostAsync($"and @{BobName} again, with @{CarolName}");
+        await alice.PostAsync("nobody named");
+
+        Assert.Equal(new RoomsListEntry(_slug, 3, 2, "3 unread, 2 mentions"), await RoomsList.EntryAsync(_bob, _slug));
+        Assert.Equal(new RoomsListEntry(_slug, 3, 1, "3 unread, 1 mention"), await RoomsList.EntryAsync(_carol, _slug));
     }
 
     [Fact]
     public async Task Deleted_messages_and_their_mentions_stop_counting()
     {
         using var alice = await _alice.ConnectAsync(_slug);
-        var kept = await PostAsync(alice, "stays");
-        var taken = await PostAsync(alice, "taken back");
-        await MentionAsync(_bob, kept);
-        await MentionAsync(_bob, taken);
+        await alice.PostAsync($"stays, @{BobName}");
+        var taken = await alice.PostAsync($"taken back, @{BobName}");
         Assert.Equal(new RoomsListEntry(_slug, 2, 2, "2 unread, 2 mentions"), await RoomsList.EntryAsync(_bob, _slug));
 
-        await DeleteAsync(taken);
+        await alice.DeleteAsync(taken);
 
         Assert.Equal(new RoomsListEntry(_slug, 1, 1, "1 unread, 1 mention"), await RoomsList.EntryAsync(_bob, _slug));
     }
@@ -73,29 +89,50 @@ public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetim
     public async Task Counts_go_back_to_zero_after_a_read_report_and_count_again_from_there()
     {
         using var alice = await _alice.ConnectAsync(_slug);
-        await PostAsync(alice, "first");
-        var named = await PostAsync(alice, "hello bob");
-        await MentionAsync(_bob, named);
+        await alice.PostAsync("first");
+        var named = await alice.PostAsync($"hello @{BobName}");
         Assert.Equal(new RoomsListEntry(_slug, 2, 1, "2 unread, 1 mention"), await RoomsList.EntryAsync(_bob, _slug));
 
-        await ReportReadAsync(_bob, named.Seq);
-        Assert.Equal(new RoomsListEntry(_slug, 0, 0, null), await RoomsList.EntryAsync(_bob, _slug));
+        using var bob = await _bob.ConnectAsync(_slug);
+        await bob.ReportReadAsync(named.Seq);
+        var read = new RoomsListEntry(_slug, 0, 0, null);
+        Assert.Equal(read, await RoomsList.EntryOnceAsync(_bob, _slug, read));
 
-        await PostAsync(alice, "after the marker");
-        Assert.Equal(new RoomsListEntry(_slug, 1, 0, "1 unread"), await RoomsList.EntryAsync(_bob, _slug));
+        await alice.PostAsync($"after the marker, @{BobName}");
+        Assert.Equal(new RoomsListEntry(_slug, 1, 1, "1 unread, 1 mention"), await RoomsList.EntryAsync(_bob, _slug));
+    }
+
+    [Fact]
+    public async Task Edits_and_deletions_after_the_marker_do_not_count_as_new_messages()
+    {
+        using var alice = await _alice.ConnectAsync(_slug);
+        var first = await alice.PostAsync("first");
+        var second = await alice.PostAsync("second");
+        using var bob = await _bob.ConnectAsync(_slug);
+        await bob.ReportReadAsync(second.Seq);
+        var read = new RoomsListEntry(_slug, 0, 0, null);
+        Assert.Equal(read, await RoomsList.EntryOnceAsync(_bob, _slug, read));
+
+        // Both take event numbers above the marker, but neither is a message posted after it.
+        await alice.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(new { type = "edit", id = first.Id, text = $"first, now for @{BobName}" }));
+        Assert.Contains($"id=\"m-{first.Id}\"", await alice.ReceiveTextAsync());
+        await alice.DeleteAsync(second);
+
+        Assert.Equal(read, await RoomsList.EntryAsync(_bob, _slug));
     }
 
     [Fact]
     public async Task Counts_are_per_person_so_nobody_sees_another_readers_counts()
     {
         using var alice = await _alice.ConnectAsync(_slug);
-        var first = await PostAsync(alice, "to everyone");
-        await PostAsync(alice, "and again");
-        await MentionAsync(_carol, first);
+        var first = await alice.PostAsync($"to everyone, @{CarolName}");
+        await alice.PostAsync("and again");
 
-        await ReportReadAsync(_bob, first.Seq);
+        using var bob = await _bob.ConnectAsync(_slug);
+        await bob.ReportReadAsync(first.Seq);
+        var bobsView = new RoomsListEntry(_slug, 1, 0, "1 unread");
+        Assert.Equal(bobsView, await RoomsList.EntryOnceAsync(_bob, _slug, bobsView));
 
-        Assert.Equal(new RoomsListEntry(_slug, 1, 0, "1 unread"), await RoomsList.EntryAsync(_bob, _slug));
         Assert.Equal(new RoomsListEntry(_slug, 2, 1, "2 unread, 1 mention"), await RoomsList.EntryAsync(_carol, _slug));
         Assert.Equal(new RoomsListEntry(_slug, 0, 0, null), await RoomsList.EntryAsync(_alice, _slug));
     }
@@ -104,7 +141,7 @@ public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetim
     public async Task Signed_out_visitors_see_the_list_without_counts()
     {
         using var alice = await _alice.ConnectAsync(_slug);
-        await PostAsync(alice, "seen by nobody signed out");
+        await alice.PostAsync("seen by nobody signed out");
         using var visitor = server.NewVisitor();
 
         var html = await visitor.Http.GetStringAsync("/");
@@ -117,85 +154,42 @@ public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetim
     [Fact]
     public async Task A_private_room_you_are_not_in_is_not_listed_with_counts_and_its_members_get_theirs()
     {
-        var secret = await _alice.CreateRoomAsync("Unread secret " + Guid.NewGuid().ToString("N")[..6], isPrivate: true);
+        var secret = await _alice.CreateRoomAsync("Unread secret " + _unique, isPrivate: true);
+        await _alice.InviteAsync(secret, CarolName);
         using var alice = await _alice.ConnectAsync(secret);
-        var message = await PostAsync(alice, "members only");
-        await MentionAsync(_bob, message);
-        await _alice.InviteAsync(secret, await EmailOfAsync(_carol));
+        await alice.PostAsync($"members only, not @{BobName} but @{CarolName}");
 
         var outsiderHtml = await _bob.Http.GetStringAsync("/");
         Assert.DoesNotContain(secret, outsiderHtml);
-        Assert.Equal(new RoomsListEntry(secret, 1, 0, "1 unread"), await RoomsList.EntryAsync(_carol, secret));
+        Assert.Equal(new RoomsListEntry(secret, 1, 1, "1 unread, 1 mention"), await RoomsList.EntryAsync(_carol, secret));
     }
 
     [Fact]
     public async Task The_whole_list_costs_the_same_queries_for_one_room_as_for_many()
     {
         using var alice = await _alice.ConnectAsync(_slug);
-        await PostAsync(alice, "in the first room");
+        await alice.PostAsync("in the first room");
         using var dave = server.NewVisitor();
         await dave.RegisterAsync();
+        var daveName = $"Dave {_unique}";
+        await dave.SetDisplayNameAsync(daveName);
         var few = await ListQueriesAsync(dave);
 
         var added = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            var more = await _alice.CreateRoomAsync($"Unread many {i} " + Guid.NewGuid().ToString("N")[..6], isPrivate: true);
-            await _alice.InviteAsync(more, await EmailOfAsync(dave));
+            var more = await _alice.CreateRoomAsync($"Unread many {i} {_unique}", isPrivate: true);
+            await _alice.InviteAsync(more, daveName);
             added.Add(more);
             using var socket = await _alice.ConnectAsync(more);
-            await PostAsync(socket, "one more room to count");
+            await socket.PostAsync($"one more room to count, @{daveName}");
         }
         var many = await ListQueriesAsync(dave);
 
         Assert.Equal(few.Count, many.Count);
         Assert.Equal(1, many.Count(command => command.Contains("\"RoomReads\"")));
         var list = await RoomsList.ReadAsync(dave);
-        Assert.All(added, slug => Assert.Equal(new RoomsListEntry(slug, 1, 0, "1 unread"), list[slug]));
-    }
-
-    /// <summary>A message as its author's socket echoed it: the article's id and posting number.</summary>
-    private sealed record Posted(long Id, long Seq);
-
-    private static async Task<Posted> PostAsync(WebSocket socket, string text)
-    {
-        await socket.SendMessageAsync(text);
-        var frame = await socket.ReceiveTextAsync();
-        var article = Article().Match(frame);
-        Assert.True(article.Success, $"expected the message back, got {frame}");
-        return new Posted(long.Parse(article.Groups[1].Value), long.Parse(article.Groups[2].Value));
-    }
-
-    private async Task MentionAsync(SiteClient person, Posted message)
-    {
-        var userId = await person.UserIdAsync(_slug);
-        await server.QueryAsync(async db =>
-        {
-            var stored = await db.Messages.SingleAsync(m => m.Id == message.Id);
-            db.MessageMentions.Add(new MessageMention { MessageId = stored.Id, UserId = userId, RoomId = stored.RoomId, Seq = stored.Seq, Start = 0, Length = 1 });
-            return await db.SaveChangesAsync();
-        });
-    }
-
-    private async Task DeleteAsync(Posted message) =>
-        await server.QueryAsync(db => db.Messages.Where(m => m.Id == message.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeletedAt, DateTime.UtcNow).SetProperty(m => m.Text, "")));
-
-    private async Task ReportReadAsync(SiteClient person, long seq)
-    {
-        var userId = await person.UserIdAsync(_slug);
-        await server.QueryAsync(async db =>
-        {
-            var roomId = await db.Rooms.Where(r => r.Slug == _slug).Select(r => r.Id).SingleAsync();
-            db.RoomReads.Add(new RoomRead { UserId = userId, RoomId = roomId, LastReadSeq = seq });
-            return await db.SaveChangesAsync();
-        });
-    }
-
-    private async Task<string> EmailOfAsync(SiteClient person)
-    {
-        var userId = await person.UserIdAsync(_slug);
-        return await server.QueryAsync(db => db.Users.Where(u => u.Id == userId).Select(u => u.Email!).SingleAsync());
+        Assert.All(added, slug => Assert.Equal(new RoomsListEntry(slug, 1, 1, "1 unread, 1 mention"), list[slug]));
     }
 
     /// <summary>The SQL this server's database ran while <paramref name="person"/> loaded the rooms list.</summary>
@@ -249,7 +243,4 @@ public sealed partial class UnreadCountsTests(ChatServer server) : IAsyncLifetim
             lock (_subscriptions) _subscriptions.ForEach(subscription => subscription.Dispose());
         }
     }
-
-    [GeneratedRegex(@"<article id=""m-(\d+)"" [^>]*data-seq=""(\d+)""")]
-    private static partial Regex Article();
 }
