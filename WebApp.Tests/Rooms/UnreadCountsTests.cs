@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Playwright;
+using WebApp.Tests.Browser.PageObjects;
 using WebApp.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
 
 namespace WebApp.Tests.Rooms;
 
@@ -11,7 +14,7 @@ namespace WebApp.Tests.Rooms;
 /// reader's own: others' messages after their read marker, not deleted; their own messages never count.
 /// </summary>
 [Collection(ChatServerCollection.Name)]
-public sealed class UnreadCountsTests(ChatServer server) : IAsyncLifetime
+public sealed class UnreadCountsTests(ChatServer server, ChromiumBrowser chromium) : IAsyncLifetime
 {
     private readonly SiteClient _alice = server.NewVisitor();
     private readonly SiteClient _bob = server.NewVisitor();
@@ -136,6 +139,27 @@ public sealed class UnreadCountsTests(ChatServer server) : IAsyncLifetime
         Assert.Equal(new RoomsListEntry(_slug, 2, 1, "2 unread, 1 mention"), await RoomsList.EntryAsync(_carol, _slug));
         Assert.Equal(new RoomsListEntry(_slug, 0, 0, null), await RoomsList.EntryAsync(_alice, _slug));
     }
+
+    [Fact]
+    public Task The_badge_is_shown_and_read_out_as_part_of_the_rooms_link() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(The_badge_is_shown_and_read_out_as_part_of_the_rooms_link), async pages =>
+        {
+            var daveName = $"Dave {_unique}";
+            var dave = await chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail("dave"));
+            await new AccountPages(dave).SetDisplayNameAsync(daveName);
+            using var alice = await _alice.ConnectAsync(_slug);
+            await alice.PostAsync("one");
+            await alice.PostAsync($"two, for @{daveName}");
+
+            await new HomePage(dave).OpenAsync();
+
+            var room = dave.Locator($"#room-list .room:has(a[href='/rooms/{_slug}'])");
+            await Expect(room).ToHaveAttributeAsync("data-unread", "2");
+            await Expect(room).ToHaveAttributeAsync("data-mentions", "1");
+            await Expect(room.Locator(".unread-badge")).ToBeVisibleAsync();
+            await Expect(dave.GetByRole(AriaRole.Link, new() { Name = $"Unread {_unique}" }))
+                .ToHaveAccessibleNameAsync(new System.Text.RegularExpressions.Regex(@"\b2 unread, 1 mention\b"));
+        });
 
     [Fact]
     public async Task Signed_out_visitors_see_the_list_without_counts()
