@@ -1,0 +1,377 @@
+using System.Net.WebSockets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using WebApp.Chat;
+using WebApp.Tests.Browser.PageObjects;
+using WebApp.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace WebApp.Tests.Browser;
+
+/// <summary>
+/// The room as one stream of events, as people see it: edits and deletions reach every page (and pages that were
+/// away), the actions menu works from the keyboard and only where it is allowed, who is typing, where unread
+/// messages start, and the messages that name you.
+/// </summary>
+[Collection(ChatServerCollection.Name)]
+public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser chromium)
+{
+    /// <summary>The typing line lasts about 5 s after the last signal; this leaves room for a busy machine.</summary>
+    private static readonly LocatorAssertionsToBeEmptyOptions UntilTypingExpires = new() { Timeout = 15_000 };
+
+    private Task<IPage> SignedInPersonAsync(List<IPage> pages, string who) =>
+        chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail(who));
+
+    /// <summary>Alice creates a room and Bob opens it; both pages are live.</summary>
+    private async Task<(IPage AlicePage, RoomPage Alice, IPage BobPage, RoomPage Bob, string Slug)> AliceAndBobInARoomAsync(List<IPage> pages, string roomName)
+    {
+        var alicePage = await SignedInPersonAsync(pages, "alice");
+        var bobPage = await SignedInPersonAsync(pages, "bob");
+        var slug = await new HomePage(alicePage).CreateRoomAsync(roomName);
+        var alice = new RoomPage(alicePage);
+        var bob = new RoomPage(bobPage);
+        await alice.WaitUntilLiveAsync();
+        await bob.OpenAsync(slug);
+        return (alicePage, alice, bobPage, bob, slug);
+    }
+
+    [Fact]
+    public Task Editing_your_message_shows_the_new_text_and_an_edited_mark_to_everyone() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Editing_your_message_shows_the_new_text_and_an_edited_mark_to_everyone), async pages =>
+        {
+            var (alicePage, alice, _, bob, _) = await AliceAndBobInARoomAsync(pages, "Edits");
+            var id = await alice.SendAndWaitAsync("see you at teh station");
+            await Expect(bob.MessageById(id)).ToBeVisibleAsync();
+
+            await alice.EditAsync(alice.MessageById(id), "see you at the station");
+
+            foreach (var room in new[] { alice, bob })
+            {
+                var message = room.MessageById(id);
+                await Expect(message).ToHaveAttributeAsync("data-edited", "true");
+                await Expect(message.Locator(".message-text")).ToHaveTextAsync("see you at the station");
+                await Expect(message.Locator(".edited-mark")).ToBeVisibleAsync();
+                await Expect(room.Messages).ToHaveCountAsync(1);
+            }
+            // The re-rendered message is still Alice's own, with its menu, and the composer has the focus back.
+            await Expect(alice.MessageById(id)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bmine\b"));
+            await Expect(RoomPage.ActionsButton(alice.MessageById(id))).ToBeVisibleAsync();
+            await Expect(alice.Editor).ToHaveCountAsync(0);
+            await Expect(RoomPage.ActionsButton(alice.MessageById(id))).ToBeFocusedAsync();
+            Assert.Empty(await alicePage.Locator("#chat-error").TextContentAsync() ?? "");
+        });
+
+    [Fact]
+    public Task Deleting_a_message_leaves_a_placeholder_without_its_text_for_everyone() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Deleting_a_message_leaves_a_placeholder_without_its_text_for_everyone), async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Deletions");
+            var id = await alice.SendAndWaitAsync("a secret I regret sharing");
+            await Expect(bob.MessageById(id)).ToBeVisibleAsync();
+
+            // Cancelling the dialog deletes nothing and gives the focus back to the menu button.
+            await RoomPage.ActionsButton(alice.MessageById(id)).ClickAsync();
+            await alice.MenuItem("Delete").ClickAsync();
+            await Expect(alice.DeleteDialog).ToBeVisibleAsync();
+            await alicePage.Keyboard.PressAsync("Escape");
+            await Expect(alice.DeleteDialog).Not.ToBeVisibleAsync();
+            await Expect(RoomPage.ActionsButton(alice.MessageById(id))).ToBeFocusedAsync();
+            await Expect(bob.MessageById(id).Locator(".message-text")).ToHaveTextAsync("a secret I regret sharing");
+
+            await alice.DeleteAsync(alice.MessageById(id));
+
+            foreach (var (page, room) in new[] { (alicePage, alice), (bobPage, bob) })
+            {
+                var message = room.MessageById(id);
+                await Expect(message).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+                await Expect(message.Locator(".message-text")).ToHaveCountAsync(0);
+                await Expect(page.Locator("#messages")).Not.ToContainTextAsync("a secret I regret sharing");
+                await Expect(RoomPage.ActionsButton(message)).ToHaveCountAsync(0);
+            }
+            // History renders the placeholder the same way.
+            await bobPage.ReloadAsync();
+            await Expect(bob.MessageById(id)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+            await Expect(bobPage.Locator("#messages")).Not.ToContainTextAsync("a secret I regret sharing");
+        });
+
+    [Fact]
+    public Task The_actions_menu_is_keyboard_reachable_and_offered_only_where_allowed() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(The_actions_menu_is_keyboard_reachable_and_offered_only_where_allowed), async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Menus");
+            var bobsId = await bob.SendAndWaitAsync("Bob wrote this");
+            var alicesId = await alice.SendAndWaitAsync("Alice wrote this");
+            await Expect(bob.MessageById(alicesId)).ToBeVisibleAsync();
+
+            // Bob (not the owner): a menu on his own message only.
+            await Expect(RoomPage.ActionsButton(bob.MessageById(bobsId))).ToHaveCountAsync(1);
+            await Expect(RoomPage.ActionsButton(bob.MessageById(alicesId))).ToHaveCountAsync(0);
+
+            // Reached with Tab from the message list; Enter opens it on its first item, arrows move, Escape closes.
+            await bobPage.Locator("#messages").FocusAsync();
+            await bobPage.Keyboard.PressAsync("Tab");
+            var bobsButton = RoomPage.ActionsButton(bob.MessageById(bobsId));
+            await Expect(bobsButton).ToBeFocusedAsync();
+            await Expect(bobsButton).ToHaveAttributeAsync("aria-haspopup", "menu");
+            await bobPage.Keyboard.PressAsync("Enter");
+            await Expect(bob.Menu).ToBeVisibleAsync();
+            await Expect(bobsButton).ToHaveAttributeAsync("aria-expanded", "true");
+            await Expect(bob.MenuItem("Edit")).ToBeFocusedAsync();
+            await bobPage.Keyboard.PressAsync("ArrowDown");
+            await Expect(bob.MenuItem("Delete")).ToBeFocusedAsync();
+            await bobPage.Keyboard.PressAsync("ArrowDown");
+            await Expect(bob.MenuItem("Edit")).ToBeFocusedAsync();
+            await bobPage.Keyboard.PressAsync("Escape");
+            await Expect(bob.Menu).ToHaveCountAsync(0);
+            await Expect(bobsButton).ToBeFocusedAsync();
+            await Expect(bobsButton).ToHaveAttributeAsync("aria-expanded", "false");
+
+            // Alice owns the room: Edit and Delete on hers, Delete alone on Bob's.
+            await RoomPage.ActionsButton(alice.MessageById(alicesId)).ClickAsync();
+            await Expect(alice.Menu.GetByRole(AriaRole.Menuitem)).ToHaveTextAsync(["Edit", "Delete"]);
+            await alicePage.Keyboard.PressAsync("Escape");
+            var onBobs = RoomPage.ActionsButton(alice.MessageById(bobsId));
+            await onBobs.FocusAsync();
+            await alicePage.Keyboard.PressAsync("ArrowDown");
+            await Expect(alice.Menu.GetByRole(AriaRole.Menuitem)).ToHaveTextAsync(["Delete"]);
+            await Expect(alice.MenuItem("Delete")).ToBeFocusedAsync();
+
+            // ...and deletes it with the keyboard alone: the dialog opens on Cancel, Tab reaches Delete.
+            await alicePage.Keyboard.PressAsync("Enter");
+            await Expect(alice.DeleteDialog).ToBeVisibleAsync();
+            await Expect(alicePage.Locator("#delete-cancel")).ToBeFocusedAsync();
+            await alicePage.Keyboard.PressAsync("Tab");
+            await Expect(alicePage.Locator("#delete-confirm")).ToBeFocusedAsync();
+            await alicePage.Keyboard.PressAsync("Enter");
+
+            await Expect(bob.MessageById(bobsId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+            await Expect(bobPage.Locator("#messages")).Not.ToContainTextAsync("Bob wrote this");
+            // The focus does not fall off the page with the button it was on.
+            await Expect(alice.Composer).ToBeFocusedAsync();
+        });
+
+    [Fact]
+    public Task Up_arrow_in_an_empty_composer_edits_your_last_message() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Up_arrow_in_an_empty_composer_edits_your_last_message), async pages =>
+        {
+            var (_, alice, _, bob, _) = await AliceAndBobInARoomAsync(pages, "Up arrow");
+            await alice.SendAndWaitAsync("first");
+            var lastId = await alice.SendAndWaitAsync("secnod");
+            await bob.SendAndWaitAsync("Bob's is newer but not Alice's to edit");
+            await Expect(alice.Messages).ToHaveCountAsync(3);
+
+            // With text in the composer the arrow only moves the caret.
+            await alice.Composer.FillAsync("draft");
+            await alice.Composer.PressAsync("ArrowUp");
+            await Expect(alice.Editor).ToHaveCountAsync(0);
+            await alice.Composer.FillAsync("");
+
+            // Escape cancels and gives the composer back.
+            await alice.Composer.PressAsync("ArrowUp");
+            await Expect(alice.Editor).ToBeFocusedAsync();
+            await Expect(alice.Editor).ToHaveValueAsync("secnod");
+            await alice.Editor.PressAsync("Escape");
+            await Expect(alice.Editor).ToHaveCountAsync(0);
+            await Expect(alice.Composer).ToBeFocusedAsync();
+            await Expect(alice.MessageById(lastId).Locator(".message-text")).ToHaveTextAsync("secnod");
+
+            // Shift+Enter is a new line; Enter that confirms an IME composition does not save; Enter saves.
+            await alice.Composer.PressAsync("ArrowUp");
+            await alice.Editor.FillAsync("second");
+            await alice.Editor.PressAsync("Shift+Enter");
+            await alice.Editor.PressSequentiallyAsync("line two");
+            await alice.Editor.DispatchEventAsync("keydown", new { key = "Enter", code = "Enter", isComposing = true, bubbles = true, cancelable = true });
+            await alice.Editor.DispatchEventAsync("keydown", new { key = "Enter", code = "Enter", keyCode = 229, bubbles = true, cancelable = true });
+            await Expect(alice.Editor).ToHaveValueAsync("second\nline two");
+            await alice.Editor.PressAsync("Enter");
+
+            await Expect(bob.MessageById(lastId).Locator(".message-text")).ToHaveTextAsync("second\nline two");
+            await Expect(bob.MessageById(lastId)).ToHaveAttributeAsync("data-edited", "true");
+            await Expect(alice.Editor).ToHaveCountAsync(0);
+            await Expect(alice.Composer).ToBeFocusedAsync();
+        });
+
+    [Fact]
+    public Task Typing_is_shown_to_the_others_never_to_the_typist_and_expires() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Typing_is_shown_to_the_others_never_to_the_typist_and_expires), async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Typing");
+            var bobName = await bobPage.Locator("#account-link").TextContentAsync();
+
+            await bob.Composer.PressSequentiallyAsync("hel");
+            await Expect(alice.Typing).ToHaveTextAsync($"{bobName} is typing…");
+            await Expect(alice.Typing).ToBeEmptyAsync(UntilTypingExpires);
+            Assert.Equal("", await bob.Typing.TextContentAsync());
+
+            // A message from the typist clears the line at once, in the same step that shows the message.
+            await bob.Composer.FillAsync("");
+            await bob.Composer.PressSequentiallyAsync("hello");
+            await Expect(alice.Typing).ToHaveTextAsync($"{bobName} is typing…");
+            await bob.Composer.PressAsync("Enter");
+            await Expect(alice.MessageWithText("hello")).ToBeVisibleAsync();
+            Assert.Equal("", await alice.Typing.TextContentAsync());
+            Assert.Equal("", await bob.Typing.TextContentAsync());
+            Assert.Equal("polite", await alicePage.Locator("#typing").GetAttributeAsync("aria-live"));
+        });
+
+    [Fact]
+    public Task Typing_line_names_one_or_two_people_and_then_says_several() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Typing_line_names_one_or_two_people_and_then_says_several), async pages =>
+        {
+            var alicePage = await SignedInPersonAsync(pages, "alice");
+            var slug = await new HomePage(alicePage).CreateRoomAsync("Many typists");
+            var alice = new RoomPage(alicePage);
+            await alice.WaitUntilLiveAsync();
+
+            var typists = new List<(SiteClient Person, ClientWebSocket Socket, string Name)>();
+            try
+            {
+                foreach (var who in new[] { "Bob", "Carol", "Dave" })
+                {
+                    var person = server.NewVisitor();
+                    await person.RegisterAsync();
+                    var name = $"{who} {Guid.NewGuid():N}"[..(who.Length + 5)];
+                    await person.SetDisplayNameAsync(name);
+                    typists.Add((person, await person.ConnectAsync(slug), name));
+                }
+
+                await typists[0].Socket.SendTextAsync("""{"type":"typing"}""");
+                await Expect(alice.Typing).ToHaveTextAsync($"{typists[0].Name} is typing…");
+                await typists[1].Socket.SendTextAsync("""{"type":"typing"}""");
+                await Expect(alice.Typing).ToHaveTextAsync($"{typists[0].Name} and {typists[1].Name} are typing…");
+                // Each name isolated, so a right-to-left name cannot reorder the sentence around it.
+                await Expect(alicePage.Locator("#typing bdi")).ToHaveCountAsync(2);
+                await typists[2].Socket.SendTextAsync("""{"type":"typing"}""");
+                await Expect(alice.Typing).ToHaveTextAsync("Several people are typing…");
+                await Expect(alice.Typing).ToBeEmptyAsync(UntilTypingExpires);
+            }
+            finally
+            {
+                foreach (var (person, socket, _) in typists)
+                {
+                    socket.Dispose();
+                    person.Dispose();
+                }
+            }
+        });
+
+    [Fact]
+    public Task Reopening_a_room_shows_where_unread_messages_start_and_no_divider_once_all_is_read() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Reopening_a_room_shows_where_unread_messages_start_and_no_divider_once_all_is_read), async pages =>
+        {
+            var (_, alice, bobPage, bob, slug) = await AliceAndBobInARoomAsync(pages, "Unread");
+            var bobId = await bobPage.Locator("#room").GetAttributeAsync("data-user-id");
+            var seenId = await alice.SendAndWaitAsync("seen by Bob");
+            await Expect(bob.MessageById(seenId)).ToBeVisibleAsync();
+            await WaitUntilReadAsync(slug, bobId!);
+
+            await bobPage.GotoAsync("/");
+            var firstUnreadId = await alice.SendAndWaitAsync("sent while Bob was away");
+            await alice.SendAndWaitAsync("and another");
+
+            await bobPage.GotoAsync($"/rooms/{slug}");
+            await Expect(bob.UnreadDivider).ToHaveCountAsync(1);
+            await Expect(bob.UnreadDivider).ToHaveAttributeAsync("role", "separator");
+            Assert.Equal(firstUnreadId, await bob.UnreadDivider.EvaluateAsync<string>("d => d.nextElementSibling.id"));
+            await bob.WaitUntilLiveAsync();
+
+            // The newest message is on screen, so the page reports it read; the next visit has no divider.
+            await WaitUntilReadAsync(slug, bobId!);
+            await bobPage.ReloadAsync();
+            await Expect(bob.MessageWithText("and another")).ToBeVisibleAsync();
+            await Expect(bob.UnreadDivider).ToHaveCountAsync(0);
+        });
+
+    [Fact]
+    public Task Messages_that_name_you_are_marked_for_you_only() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Messages_that_name_you_are_marked_for_you_only), async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Mentions");
+            var bobName = await bobPage.Locator("#account-link").TextContentAsync();
+            await bob.SendAndWaitAsync("Bob is here");
+
+            var id = await alice.SendAndWaitAsync($"over to you, @{bobName}!");
+            var plainId = await alice.SendAndWaitAsync("nobody named here");
+
+            await Expect(bob.MessageById(id).Locator(".mention")).ToHaveTextAsync($"@{bobName}");
+            await Expect(bob.MessageById(id)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bmention-me\b"));
+            await Expect(bob.MessageById(plainId)).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bmention-me\b"));
+            // Everyone sees the mention highlighted; only the person named gets the message marked.
+            await Expect(alice.MessageById(id).Locator(".mention")).ToHaveTextAsync($"@{bobName}");
+            await Expect(alicePage.Locator("#messages .mention-me")).ToHaveCountAsync(0);
+
+            await bobPage.ReloadAsync();
+            await Expect(bob.MessageById(id)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bmention-me\b"));
+            await Expect(bobPage.Locator("#messages .mention-me")).ToHaveCountAsync(1);
+        });
+
+    [Fact]
+    public Task A_page_that_was_offline_gets_edits_and_deletions_once_when_it_is_back() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(A_page_that_was_offline_gets_edits_and_deletions_once_when_it_is_back), async pages =>
+        {
+            var (_, alice, bobPage, bob, slug) = await AliceAndBobInARoomAsync(pages, "Away");
+            var bobId = await bobPage.Locator("#room").GetAttributeAsync("data-user-id");
+            var keptId = await alice.SendAndWaitAsync("this one stays");
+            var editedId = await alice.SendAndWaitAsync("this one will change");
+            var deletedId = await alice.SendAndWaitAsync("this one will go");
+            await Expect(bob.Messages).ToHaveCountAsync(3);
+            var resumedAfter = new List<string>();
+            bobPage.WebSocket += (_, socket) => resumedAfter.Add(new Uri(socket.Url).Query);
+
+            // Bob's network goes: his socket ends and he cannot reconnect until it is back.
+            await bobPage.Context.SetOfflineAsync(true);
+            CloseSocketsOf(slug, bobId!);
+            await Expect(bob.Status).Not.ToHaveAttributeAsync("data-state", "live");
+            var lastSeqBobSaw = await server.QueryAsync(db => db.Rooms.Where(r => r.Slug == slug).Select(r => r.LastSeq).SingleAsync());
+
+            await alice.EditAsync(alice.MessageById(editedId), "this one changed while Bob was away");
+            await Expect(alice.MessageById(editedId)).ToHaveAttributeAsync("data-edited", "true");
+            await alice.DeleteAsync(alice.MessageById(deletedId));
+            await Expect(alice.MessageById(deletedId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+            var newId = await alice.SendAndWaitAsync("and a new one");
+
+            await bobPage.Context.SetOfflineAsync(false);
+            await bob.WaitUntilLiveAsync();
+
+            await Expect(bob.MessageById(editedId).Locator(".message-text")).ToHaveTextAsync("this one changed while Bob was away");
+            await Expect(bob.MessageById(editedId)).ToHaveAttributeAsync("data-edited", "true");
+            await Expect(bob.MessageById(deletedId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+            await Expect(bobPage.Locator("#messages")).Not.ToContainTextAsync("this one will go");
+            await Expect(bob.MessageById(newId)).ToBeVisibleAsync();
+            await Expect(bob.MessageById(keptId).Locator(".message-text")).ToHaveTextAsync("this one stays");
+            string[] ids = [keptId, editedId, deletedId, newId];
+            Assert.Equal(ids, await bobPage.Locator("#messages .message").EvaluateAllAsync<string[]>("all => all.map(m => m.id)"));
+            // It asked for what came after the last event it had applied, not after the last message.
+            Assert.Contains($"after={lastSeqBobSaw}", resumedAfter.Last());
+        });
+
+    /// <summary>Waits until the server has stored that <paramref name="userId"/> read everything in the room so far.</summary>
+    private async Task WaitUntilReadAsync(string slug, string userId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var (last, read) = await server.QueryAsync(async db =>
+            {
+                var room = await db.Rooms.AsNoTracking().SingleAsync(r => r.Slug == slug);
+                var marker = await db.RoomReads.AsNoTracking().Where(r => r.RoomId == room.Id && r.UserId == userId).Select(r => (long?)r.LastReadSeq).SingleOrDefaultAsync();
+                return (room.LastSeq, marker ?? 0);
+            });
+            if (read >= last) return;
+            Assert.True(DateTime.UtcNow < deadline, $"the page reported {read} read of {last} events");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>What a network drop looks like to one person's page: the server closes their sockets in the room.</summary>
+    private void CloseSocketsOf(string slug, string userId)
+    {
+        // Whichever of them the browser's offline mode has not ended already.
+        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+        foreach (var socket in registry.All.Where(c => c.Grant.Room == slug && c.Grant.UserId == userId).ToList())
+        {
+            socket.Close(WebSocketCloseStatus.EndpointUnavailable, "test drops the connection");
+        }
+    }
+}
