@@ -18,7 +18,7 @@ public sealed class RoomPage(IPage page)
     public ILocator MessageWithText(string text) => page.Locator("#messages .message-text", new() { HasTextString = text });
 
     /// <summary>The whole message (<c>article</c>) whose text contains <paramref name="text"/>.</summary>
-    public ILocator Message(string text) => page.Locator("#messages .message", new() { Has = MessageWithText(text) });
+    public ILocator Message(string text) => page.Locator("#messages .message", new() { Has = page.Locator(".message-text", new() { HasTextString = text }) });
 
     /// <summary>A message by its article id (<c>m-{id}</c>), whatever it now says.</summary>
     public ILocator MessageById(string articleId) => page.Locator($"#messages #{articleId}");
