@@ -346,6 +346,87 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             Assert.Contains($"after={lastSeqBobSaw}", resumedAfter.Last());
         });
 
+    [Theory]
+    [InlineData(ColorScheme.Light)]
+    [InlineData(ColorScheme.Dark)]
+    public Task Everything_new_in_a_room_is_readable_on_a_phone_in_light_and_dark(ColorScheme scheme) =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync($"{nameof(Everything_new_in_a_room_is_readable_on_a_phone_in_light_and_dark)}-{scheme}", async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Contrast");
+            await alicePage.SetViewportSizeAsync(390, 844);
+            await alicePage.EmulateMediaAsync(new() { ColorScheme = scheme });
+            var aliceName = await alicePage.Locator("#account-link").TextContentAsync();
+            var editedId = await alice.SendAndWaitAsync("to be edited");
+            var deletedId = await alice.SendAndWaitAsync("to be deleted");
+            await bob.SendAndWaitAsync($"hello @{aliceName}");
+            await alice.EditAsync(alice.MessageById(editedId), "edited");
+            await alice.DeleteAsync(alice.MessageById(deletedId));
+            await Expect(alice.MessageById(deletedId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
+            await bob.Composer.PressSequentiallyAsync("typing");
+            await Expect(alice.Typing).Not.ToBeEmptyAsync();
+            await Expect(alicePage.Locator("#messages .mention-me")).ToHaveCountAsync(1);
+            await alice.Composer.PressAsync("ArrowUp");
+            await Expect(alice.Editor).ToBeVisibleAsync();
+            await RoomPage.ActionsButton(alice.MessageById(editedId)).ClickAsync();
+            await Expect(alice.Menu).ToBeVisibleAsync();
+
+            // Nothing wider than the phone: no sideways scrolling.
+            Assert.True(await alicePage.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the room scrolls sideways at 390 px");
+            var failures = await alicePage.EvaluateAsync<string[]>(ContrastFailuresScript, new[]
+            {
+                ".message-author", ".message-meta time", ".edited-mark", ".message-text", ".message-deleted-note", ".mention",
+                ".message.mention-me .message-text", ".message.mention-me time", "#typing", ".message-actions", ".message-menu-item",
+                ".message-edit-text", ".message-edit-hint", ".message-editor .btn", "#connection-status", ".presence",
+            });
+            Assert.Empty(failures);
+
+            await alice.MenuItem("Delete").ClickAsync();
+            await Expect(alice.DeleteDialog).ToBeVisibleAsync();
+            Assert.Empty(await alicePage.EvaluateAsync<string[]>(ContrastFailuresScript, new[] { ".confirm-title", ".confirm-text", ".confirm-dialog .btn" }));
+        });
+
+    /// <summary>
+    /// WCAG 2.2 contrast (1.4.3, AA: 4.5:1 for text of normal size) of every element matching the selectors, against the
+    /// colour actually behind it (translucent layers blended); returns a line per element that falls short.
+    /// </summary>
+    private const string ContrastFailuresScript = """
+        (selectors) => {
+            const parse = (css) => {
+                const parts = css.match(/[\d.]+/g).map(Number);
+                return { r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1 };
+            };
+            const over = (top, under) => ({
+                r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+                b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+            const luminance = ({ r, g, b }) => {
+                const channel = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+            };
+            const behind = (element) => {
+                const layers = [];
+                for (let e = element; e; e = e.parentElement) {
+                    const colour = parse(getComputedStyle(e).backgroundColor);
+                    if (colour.a > 0) layers.push(colour);
+                    if (colour.a >= 1) break;
+                }
+                return layers.reverse().reduce((under, top) => over(top, under), { r: 255, g: 255, b: 255, a: 1 });
+            };
+            const failures = [];
+            for (const selector of selectors) {
+                const found = [...document.querySelectorAll(selector)].filter((e) => e.getClientRects().length);
+                if (!found.length) failures.push(`${selector}: not on the page`);
+                for (const element of found) {
+                    const background = behind(element);
+                    const text = over(parse(getComputedStyle(element).color), background);
+                    const [light, dark] = [luminance(text), luminance(background)].sort((x, y) => y - x);
+                    const ratio = (light + 0.05) / (dark + 0.05);
+                    if (ratio < 4.5) failures.push(`${selector} "${element.textContent.trim().slice(0, 20)}": ${ratio.toFixed(2)}:1`);
+                }
+            }
+            return failures;
+        }
+        """;
+
     /// <summary>Waits until the server has stored that <paramref name="userId"/> read everything in the room so far.</summary>
     private async Task WaitUntilReadAsync(string slug, string userId)
     {
