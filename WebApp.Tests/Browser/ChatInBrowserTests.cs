@@ -192,11 +192,11 @@ public sealed class ChatInBrowserTests(ChatServer server, ChromiumBrowser chromi
     /// <summary>What a server restart or network drop looks like to the page: the server closes its sockets.</summary>
     private async Task CloseEverySocketInAsync(string slug)
     {
-        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        List<ChatConnection> sockets;
+        List<ChatSession> sockets;
         // The page shows Live as soon as its socket opens; the server adds it to the room a moment later.
-        while ((sockets = registry.All.Where(c => c.Grant.Room == slug).ToList()).Count == 0)
+        while ((sockets = rooms.Sessions.Where(c => c.Grant.Room == slug).ToList()).Count == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "no socket joined the room");
             await Task.Delay(10);

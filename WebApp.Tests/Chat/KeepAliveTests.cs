@@ -13,18 +13,18 @@ public sealed class KeepAliveTests(ChatServer server)
         using var silent = server.NewVisitor();
         var slug = await silent.SignUpWithRoomAsync("Silence");
         var userId = await silent.UserIdAsync(slug);
-        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
 
         // A ClientWebSocket answers pings only while something reads from it; this one never reads.
         using var socket = await silent.ConnectAsync(slug);
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!registry.All.Any(c => c.Grant.UserId == userId))
+        while (!rooms.Sessions.Any(c => c.Grant.UserId == userId))
         {
             Assert.True(DateTime.UtcNow < deadline, "the socket never joined its room");
             await Task.Delay(10);
         }
 
-        while (registry.All.Any(c => c.Grant.UserId == userId))
+        while (rooms.Sessions.Any(c => c.Grant.UserId == userId))
         {
             Assert.True(DateTime.UtcNow < deadline, "the silent socket was still open after 15 s");
             await Task.Delay(200);

@@ -213,15 +213,15 @@ public sealed class MessageBroadcastTests(ChatServer server)
         var slug = await alice.SignUpBothWithRoomAsync(sleepy, "Stalled reader");
         using var stalled = await sleepy.ConnectAsync(slug); // never reads until the end
         using var active = await alice.ConnectAsync(slug);
-        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
         var text = new string('z', 1990);
         // Both sockets join just after their handshakes; start once the room has them.
-        while (registry.All.Count(c => c.Grant.Room == slug) < 2) await Task.Delay(10);
+        while (rooms.Sessions.Count(c => c.Grant.Room == slug) < 2) await Task.Delay(10);
 
         // Keep talking until the server gives up on the stalled socket (its queue and the TCP buffers fill first).
         var sent = 0;
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (registry.All.Count(c => c.Grant.Room == slug) == 2)
+        while (rooms.Sessions.Count(c => c.Grant.Room == slug) == 2)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the stalled socket was still open after {sent} messages");
             await active.SendMessageAsync($"{sent} {text}");

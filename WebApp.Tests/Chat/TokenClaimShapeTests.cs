@@ -224,10 +224,14 @@ public sealed class TokenClaimShapeTests(ChatServer server) : IAsyncLifetime
         var sixtyDays = new SocketGrant("user-1", "Someone", _slug, "session", "stamp", "jti", DateTime.UtcNow.AddDays(60));
         var room = new RoomInfo(1, _slug, "Claim shapes", IsPrivate: false, OwnerId: "user-1");
         var logger = server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketEndpoint>();
-        using var connection = new ChatConnection(serverSocket, sixtyDays, room,
-            server.Services.GetRequiredService<IOptions<ChatOptions>>().Value, TimeProvider.System, logger);
+        var options = server.Services.GetRequiredService<IOptions<ChatOptions>>().Value;
+        using var connection = new ChatConnection(serverSocket, options, logger, "user-1 in the test room");
+        using var session = new ChatSession(connection, sixtyDays, room, options, TimeProvider.System);
 
-        await connection.RunAsync(_ => Task.CompletedTask, server.Services.GetRequiredService<ChatFrameHandler>(), SiteClient.TimeoutToken());
+        await connection.RunAsync(
+            () => { session.StartAuthorizationDeadline(); return Task.CompletedTask; },
+            (_, _) => Task.CompletedTask,
+            SiteClient.TimeoutToken());
 
         var (status, reason, _) = await watch.ClosedAsync(Stopwatch.GetTimestamp());
         Assert.Equal(WebSocketCloseStatus.InternalServerError, status);

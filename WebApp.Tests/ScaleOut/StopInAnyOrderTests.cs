@@ -64,13 +64,13 @@ public sealed class StopInAnyOrderTests(ScaleOutServers servers)
             // What the sockets' code may still ask: answered in this process, without Redis.
             services.GetRequiredService<IRoomEventBus>().Publish(roomId: 1, seq: 1, frame: [1]);
             var presence = services.GetRequiredService<IPresenceStore>();
-            await presence.ShareAsync(1);
+            await presence.ShareAsync(1, [new PresentPerson("nobody", "Nobody")]);
             // No room has id 0: nobody there, answered here without Redis.
             Assert.Empty(await presence.OnlineNamesAsync(0));
             await services.GetRequiredService<IRevocationBus>().RevokeAsync(RevocationSignal.UserDeleted("nobody"));
             // A stopped writer refuses new messages (the sender is told) rather than losing them.
             await Assert.ThrowsAsync<InvalidOperationException>(() =>
-                services.GetRequiredService<MessageWriter>().StoreAsync(new NewMessage(1, "nobody", "Nobody", "after the stop", null)));
+                services.GetRequiredService<MessageWriter>().StoreAsync(new PostMessage(1, "nobody", "Nobody", "after the stop", null, [])));
         }
         finally
         {

@@ -1,106 +1,65 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Threading.Channels;
-using WebApp.Auth;
 
 namespace WebApp.Chat;
 
 /// <summary>
-/// One open chat socket: a receive loop that hands whole frames to <see cref="ChatFrameHandler"/>, a single writer
-/// loop that drains a bounded outbox (so a slow client only ever fills its own queue), and an authorization
-/// deadline that closes the socket with 4001 unless a refresh moves it.
+/// The transport of one chat socket and nothing else: a receive loop that hands each whole text message to its
+/// owner, a single writer loop that drains a bounded outbox (so a slow client only ever fills its own queue), and
+/// the close handshake. What a frame means, who is speaking and which room it is are <see cref="ChatSession"/>'s and
+/// <see cref="LiveRoom"/>'s.
 /// </summary>
+/// <remarks>
+/// Our own code rather than a library's: this is the socket hot path (one outbox write per socket per broadcast, no
+/// buffer held by an idle socket), measured in docs/performance.md.
+/// </remarks>
 public sealed class ChatConnection : IDisposable
 {
     private readonly WebSocket _socket;
     private readonly ChatOptions _options;
-    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private readonly string _who;
     private readonly Channel<ReadOnlyMemory<byte>> _outbox;
     private readonly CancellationTokenSource _abort = new();
-    private readonly ITimer _deadline;
-    private readonly LazyTokenBucket _messages;
-    private readonly LazyTokenBucket _strikes;
-    private readonly Lock _holdLock = new();
-    private List<ReadOnlyMemory<byte>>? _heldLiveFrames;
-    private SocketGrant _grant;
     private int _closeRequested;
-    private long _skipMessagesThrough;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
 
-    public ChatConnection(WebSocket socket, SocketGrant grant, RoomInfo room, ChatOptions options, TimeProvider clock, ILogger logger)
+    /// <param name="who">Says whose socket this is in log lines, e.g. "user 42 in room lobby" (never a credential).</param>
+    public ChatConnection(WebSocket socket, ChatOptions options, ILogger logger, string who)
     {
         _socket = socket;
-        _grant = grant;
         _options = options;
-        _clock = clock;
         _logger = logger;
-        RoomId = room.Id;
+        _who = who;
         _outbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full instead of silently dropping
         });
-        var now = clock.GetTimestamp();
-        _messages = new LazyTokenBucket(options.RateLimit.Burst, options.RateLimit.MessagesPerSecond, now);
-        _strikes = new LazyTokenBucket(options.RateLimit.RejectionsBeforeClose, 1, now);
-        // Armed in RunAsync, where a deadline the timer cannot hold is a failure the run loop reports, not a dropped socket.
-        _deadline = clock.CreateTimer(_ => Close(ChatCloseCodes.Unauthorized, "authorization expired"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
-
-    /// <summary>The token this socket currently runs on; replaced by each accepted refresh.</summary>
-    public SocketGrant Grant => Volatile.Read(ref _grant);
-
-    public int RoomId { get; }
 
     public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
 
-    /// <summary>Moves the authorization deadline to the new token's expiry.</summary>
-    public void ExtendAuthorization(SocketGrant grant)
-    {
-        Volatile.Write(ref _grant, grant);
-        _deadline.Change(TimeLeft(grant), Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>Takes one message from the rate budget; false means "too fast, reject this one".</summary>
-    public bool TryTakeMessageToken() => _messages.TryTake(_clock.GetTimestamp(), _clock);
-
-    /// <summary>Records a rejected message; false once the client has been rejected too often to be anything but a flood.</summary>
-    public bool TryTakeStrike() => _strikes.TryTake(_clock.GetTimestamp(), _clock);
-
-    /// <summary>Queues a frame without waiting; a client whose queue is full is closed rather than waited for.</summary>
+    /// <summary>
+    /// Queues a frame without waiting; a client whose queue is full (<see cref="ChatOptions.OutboundQueueCapacity"/>
+    /// frames) is closed with 1013 rather than waited for.
+    /// </summary>
+    /// <returns>False when the frame was not queued (the socket is closing, or is closed now).</returns>
     public bool TrySend(ReadOnlyMemory<byte> frame)
     {
-        if (Volatile.Read(ref _heldLiveFrames) is not null && TryHold(frame)) return true;
         if (_outbox.Writer.TryWrite(frame)) return true;
         if (!IsClosing)
         {
-            _logger.LogWarning("Closing socket of user {UserId} in room {Room}: outbound queue full", Grant.UserId, Grant.Room);
+            _logger.LogWarning("Closing socket of {Who}: outbound queue full", _who);
             Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
         }
         return false;
     }
 
-    /// <summary>Queues a stored message, unless the client said it has already seen it.</summary>
-    public bool TrySendMessage(long seq, ReadOnlyMemory<byte> frame) => seq <= Volatile.Read(ref _skipMessagesThrough) || TrySend(frame);
-
-    /// <summary>The client has already shown every message up to <paramref name="seq"/>.</summary>
-    public void SkipMessagesThrough(long seq) => Volatile.Write(ref _skipMessagesThrough, seq);
-
-    /// <summary>
-    /// While the socket is sent what it missed, live frames wait behind those (in arrival order) instead of
-    /// overtaking them.
-    /// </summary>
-    public void HoldLiveFrames()
-    {
-        lock (_holdLock) _heldLiveFrames = [];
-    }
-
-    /// <summary>Queues a missed message, waiting for room in the outbox: catch-up may be longer than the queue.</summary>
-    public async Task SendMissedAsync(ReadOnlyMemory<byte> frame)
+    /// <summary>Queues a frame, waiting for room in the outbox (catch-up may be longer than the queue); returns quietly once the socket closes.</summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> frame)
     {
         try
         {
@@ -108,47 +67,11 @@ public sealed class ChatConnection : IDisposable
         }
         catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
         {
-            // The socket closed during catch-up; nothing more to send.
+            // The socket closed meanwhile; nothing more to send.
         }
     }
 
-    /// <summary>Sends the live frames held during catch-up, then lets new ones through directly.</summary>
-    public void ReleaseLiveFrames()
-    {
-        // Broadcasts arriving meanwhile wait on the lock in TryHold, so none overtakes a held frame.
-        lock (_holdLock)
-        {
-            foreach (var frame in _heldLiveFrames ?? [])
-            {
-                if (!_outbox.Writer.TryWrite(frame))
-                {
-                    Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
-                    break;
-                }
-            }
-            Volatile.Write(ref _heldLiveFrames, null);
-        }
-    }
-
-    /// <returns>False when catch-up already ended, so the frame should go straight to the outbox.</returns>
-    private bool TryHold(ReadOnlyMemory<byte> frame)
-    {
-        lock (_holdLock)
-        {
-            if (_heldLiveFrames is null) return false;
-            if (_heldLiveFrames.Count >= _options.OutboundQueueCapacity)
-            {
-                Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
-            }
-            else
-            {
-                _heldLiveFrames.Add(frame);
-            }
-            return true;
-        }
-    }
-
-    /// <summary>Ends the connection with a close frame sent after what is already queued; a stuck client is aborted.</summary>
+    /// <summary>Ends the connection with a close frame (RFC 6455 §5.5.1) sent after what is already queued; a stuck client is aborted after <see cref="ChatOptions.CloseTimeout"/>.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
@@ -166,28 +89,29 @@ public sealed class ChatConnection : IDisposable
     }
 
     /// <summary>
-    /// Runs the socket: arms the authorization deadline, runs <paramref name="join"/> (it may already send), then
-    /// frames until it closes. A failure of our own along the way (anything but the peer going away) is logged as an
-    /// error and closes the socket with 1011 (InternalServerError, RFC 6455 §7.4.1), so the client learns the server
-    /// failed rather than seeing the connection drop (1006).
+    /// Runs the socket: <paramref name="start"/> (it may already send), then hands every text message (at most
+    /// <see cref="ChatOptions.MaxFrameBytes"/> UTF-8 bytes, however fragmented) to <paramref name="onMessage"/>, one at
+    /// a time, until the socket closes. Binary messages close with 1003, larger ones with 1009. A failure of our own
+    /// along the way (anything but the peer going away) is logged as an error and closes the socket with 1011
+    /// (InternalServerError, RFC 6455 §7.4.1), so the client learns the server failed rather than seeing the
+    /// connection drop (1006).
     /// </summary>
-    public async Task RunAsync(Func<ChatConnection, Task> join, ChatFrameHandler handler, CancellationToken aborted)
+    public async Task RunAsync(Func<Task> start, Func<ReadOnlyMemory<byte>, CancellationToken, Task> onMessage, CancellationToken aborted)
     {
         using var link = aborted.Register(() => _abort.Cancel());
         var writer = WriteLoopAsync();
         try
         {
-            _deadline.Change(TimeLeft(Grant), Timeout.InfiniteTimeSpan);
-            await join(this);
-            await ReceiveLoopAsync(handler);
+            await start();
+            await ReceiveLoopAsync(onMessage);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
-            _logger.LogDebug("Socket of user {UserId} in room {Room} ended: {Error}", Grant.UserId, Grant.Room, e.Message);
+            _logger.LogDebug("Socket of {Who} ended: {Error}", _who, e.Message);
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Socket of user {UserId} in room {Room} failed; closing with 1011", Grant.UserId, Grant.Room);
+            _logger.LogError(e, "Socket of {Who} failed; closing with 1011", _who);
             Close(WebSocketCloseStatus.InternalServerError, "internal error");
         }
         finally
@@ -221,7 +145,7 @@ public sealed class ChatConnection : IDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync(ChatFrameHandler handler)
+    private async Task ReceiveLoopAsync(Func<ReadOnlyMemory<byte>, CancellationToken, Task> onMessage)
     {
         while (!IsClosing)
         {
@@ -250,9 +174,7 @@ public sealed class ChatConnection : IDisposable
                     if (result.MessageType == WebSocketMessageType.Close) return;
                     length += result.Count;
                 }
-
-                // What a frame means (and the answer to one that means nothing) is the handler's.
-                await handler.HandleAsync(this, ClientFrame.Parse(buffer.AsSpan(0, length)), _abort.Token);
+                await onMessage(buffer.AsMemory(0, length), _abort.Token);
             }
             finally
             {
@@ -281,35 +203,5 @@ public sealed class ChatConnection : IDisposable
         }
     }
 
-    private TimeSpan TimeLeft(SocketGrant grant)
-    {
-        var left = grant.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-    }
-
-    public void Dispose()
-    {
-        _deadline.Dispose();
-        _abort.Dispose();
-    }
-
-    /// <summary>
-    /// A token bucket refilled from timestamps when asked, rather than by a timer per bucket
-    /// (System.Threading.RateLimiting's auto-replenishing limiter), so thousands of idle sockets cost no CPU.
-    /// Only the socket's own receive loop touches it.
-    /// </summary>
-    private sealed class LazyTokenBucket(int capacity, double perSecond, long startTimestamp)
-    {
-        private double _tokens = capacity;
-        private long _lastTimestamp = startTimestamp;
-
-        public bool TryTake(long now, TimeProvider clock)
-        {
-            _tokens = Math.Min(capacity, _tokens + clock.GetElapsedTime(_lastTimestamp, now).TotalSeconds * perSecond);
-            _lastTimestamp = now;
-            if (_tokens < 1) return false;
-            _tokens--;
-            return true;
-        }
-    }
+    public void Dispose() => _abort.Dispose();
 }

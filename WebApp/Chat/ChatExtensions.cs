@@ -15,7 +15,7 @@ public static class ChatExtensions
         // Upgrades (like any request) that never finish sending their headers are dropped.
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ChatOptions>>((kestrel, chat) =>
             kestrel.Limits.RequestHeadersTimeout = chat.Value.HandshakeTimeout);
-        services.AddSingleton<RoomConnectionRegistry>();
+        services.AddSingleton<LiveRooms>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<SocketAuthorizer>();
         services.AddSingleton<IRevocationListener, SocketRevocation>();
@@ -24,10 +24,14 @@ public static class ChatExtensions
         services.AddSingleton<IPresenceStore, InProcessPresenceStore>();
         services.AddHostedService<RoomSubscriptions>();
         services.AddSingleton<RazorPartialRenderer>();
+        services.AddSingleton<RoomFrames>();
+        services.AddSingleton<RoomEventLog>();
+        services.AddSingleton<MentionFinder>();
+        services.AddSingleton<ReadMarkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadMarkers>());
         services.AddSingleton<ChatMetrics>();
         services.AddSingleton<MessageWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<MessageWriter>());
-        services.AddSingleton<RoomMessagePublisher>();
         services.AddSingleton<ChatFrameHandler>();
         services.AddSingleton<ChatSocketEndpoint>();
         return services;

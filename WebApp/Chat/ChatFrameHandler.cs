@@ -4,91 +4,159 @@ using WebApp.Data;
 
 namespace WebApp.Chat;
 
-/// <summary>What each client frame means: a message to publish, or a fresh token that extends the socket's authorization.</summary>
+/// <summary>
+/// What each client frame (<see cref="ClientFrame"/>) means for a session in its live room: a message to post, an
+/// edit or deletion, a typing signal, a read report, or a fresh token that extends the socket's authorization.
+/// Every refusal answers with an error fragment and costs a strike; too many close the socket with 1008.
+/// </summary>
 public sealed class ChatFrameHandler(
-    RoomMessagePublisher publisher,
     SocketAuthorizer authorizer,
-    RazorPartialRenderer renderer,
+    ReadMarkers readMarkers,
+    RoomFrames frames,
     IOptions<ChatOptions> options,
     ILogger<ChatFrameHandler> logger)
 {
     private readonly ChatOptions _options = options.Value;
 
-    /// <param name="frame">The parsed frame, or null when it was not a JSON object (refused like any bad frame).</param>
-    public Task HandleAsync(ChatConnection connection, ClientFrame? frame, CancellationToken cancellationToken) => frame?.Type switch
+    /// <param name="frame">The parsed frame, or null when it was not a JSON object of the protocol's shape (refused like any bad frame).</param>
+    public Task HandleAsync(ChatSession session, LiveRoom room, ClientFrame? frame, CancellationToken cancellationToken) => frame?.Type switch
     {
-        _ when frame is null => Reject(connection, "That message could not be read (expected JSON like {\"text\": \"hello\"})."),
-        null or "message" => SendMessageAsync(connection, frame.Text, frame.ClientId),
-        "refresh" => RefreshAsync(connection, frame.Token, cancellationToken),
-        _ => Reject(connection, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
+        _ when frame is null => Reject(session, "That message could not be read (expected JSON like {\"text\": \"hello\"})."),
+        null or "message" => PostAsync(session, room, frame.Text, frame.ClientId),
+        "edit" => EditAsync(session, room, frame.Id, frame.Text),
+        "delete" => DeleteAsync(session, room, frame.Id),
+        "typing" => TypingAsync(session, room),
+        "read" => Read(session, room, frame.Seq),
+        "refresh" => RefreshAsync(session, frame.Token, cancellationToken),
+        _ => Reject(session, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
     };
 
-    private Task SendMessageAsync(ChatConnection connection, string? rawText, string? clientId)
+    private Task PostAsync(ChatSession session, LiveRoom room, string? rawText, string? clientId)
     {
         if (clientId is not null && !IsValidClientId(clientId))
         {
-            return Reject(connection, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
+            return Reject(session, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
         }
-        var cleaned = UserText.Clean(rawText, UserTextShape.Lines);
-        if (cleaned.Problem == UserTextProblem.Blank) return Reject(connection, "Write something first.");
-        if (!cleaned.IsValid) return Reject(connection, cleaned.Reason);
-        var text = cleaned.Text;
-        if (text.Length > _options.MaxMessageChars)
-        {
-            return Reject(connection, $"Messages can be at most {_options.MaxMessageChars} characters ({text.Length} sent).");
-        }
-        if (!connection.TryTakeMessageToken())
-        {
-            return Reject(connection, $"Slow down: at most {_options.RateLimit.MessagesPerSecond} messages a second.");
-        }
-        return publisher.PublishAsync(connection, text, clientId);
+        if (CheckText(rawText) is var (text, problem) && problem is not null) return Reject(session, problem);
+        if (!session.TryTakeMessageToken()) return Reject(session, TooFast());
+        return room.PostAsync(session, text, clientId);
     }
+
+    private async Task EditAsync(ChatSession session, LiveRoom room, long? id, string? rawText)
+    {
+        if (id is not { } messageId)
+        {
+            await Reject(session, "An edit needs the id of the message.");
+            return;
+        }
+        if (CheckText(rawText) is var (text, problem) && problem is not null)
+        {
+            await Reject(session, problem);
+            return;
+        }
+        if (!session.TryTakeMessageToken())
+        {
+            await Reject(session, TooFast());
+            return;
+        }
+        var refusal = await room.EditAsync(session, messageId, text);
+        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "edit"));
+    }
+
+    private async Task DeleteAsync(ChatSession session, LiveRoom room, long? id)
+    {
+        if (id is not { } messageId)
+        {
+            await Reject(session, "A deletion needs the id of the message.");
+            return;
+        }
+        if (!session.TryTakeMessageToken())
+        {
+            await Reject(session, TooFast());
+            return;
+        }
+        var refusal = await room.DeleteAsync(session, messageId);
+        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "delete"));
+    }
+
+    /// <summary>Signals closer together than <see cref="ChatOptions.TypingInterval"/> are dropped silently: pages send them on keystrokes.</summary>
+    private Task TypingAsync(ChatSession session, LiveRoom room) => session.TryTyping() ? room.TypingAsync(session) : Task.CompletedTask;
+
+    /// <summary>A page has shown the room up to an event; never past what the room has delivered here.</summary>
+    private Task Read(ChatSession session, LiveRoom room, long? seq)
+    {
+        if (seq is not ({ } shown and >= 0)) return Reject(session, "A read report needs seq, a non-negative whole number.");
+        readMarkers.Report(session.Grant.UserId, session.RoomId, Math.Min(shown, room.DeliveredSeq));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The text after cleaning, or why it is refused: the same rules for new messages and edits.</summary>
+    private (string Text, string? Problem) CheckText(string? rawText)
+    {
+        var cleaned = UserText.Clean(rawText, UserTextShape.Lines);
+        if (cleaned.Problem == UserTextProblem.Blank) return ("", "Write something first.");
+        if (!cleaned.IsValid) return ("", cleaned.Reason);
+        if (cleaned.Text.Length > _options.MaxMessageChars)
+        {
+            return ("", $"Messages can be at most {_options.MaxMessageChars} characters ({cleaned.Text.Length} sent).");
+        }
+        return (cleaned.Text, null);
+    }
+
+    private string TooFast() => $"Slow down: at most {_options.RateLimit.MessagesPerSecond} messages a second.";
+
+    private static string Explain(RoomCommandRefusal refusal, string verb) => refusal switch
+    {
+        RoomCommandRefusal.NotYours when verb == "edit" => "You can only edit your own messages.",
+        RoomCommandRefusal.NotYours => "You can only delete your own messages (or any, in a room you own).",
+        _ => $"There is no such message to {verb} here (it may have been deleted).",
+    };
 
     private static bool IsValidClientId(string clientId) =>
         clientId.Length is > 0 and <= ChatMessage.ClientIdMaxLength && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed.</summary>
-    private async Task Reject(ChatConnection connection, string error)
+    /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed with 1008.</summary>
+    private async Task Reject(ChatSession session, string error)
     {
-        if (connection.TryTakeStrike())
+        if (session.TryTakeStrike())
         {
-            logger.LogInformation("Rejected a frame from user {UserId} in room {Room}: {Reason}", connection.Grant.UserId, connection.Grant.Room, error);
-            connection.TrySend(await renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, error));
+            logger.LogInformation("Rejected a frame from {Session}: {Reason}", session, error);
+            session.Connection.TrySend(await frames.ErrorAsync(error));
         }
         else
         {
-            logger.LogWarning("Closing socket of user {UserId} in room {Room}: too many rejected messages", connection.Grant.UserId, connection.Grant.Room);
-            connection.Close(WebSocketCloseStatus.PolicyViolation, "too many rejected messages");
+            logger.LogWarning("Closing socket of {Session}: too many rejected messages", session);
+            session.Close(WebSocketCloseStatus.PolicyViolation, "too many rejected messages");
         }
     }
 
     /// <summary>A refresh token passes the same rules as an upgrade, and must be for the same user and room.</summary>
-    private async Task RefreshAsync(ChatConnection connection, string? token, CancellationToken cancellationToken)
+    private async Task RefreshAsync(ChatSession session, string? token, CancellationToken cancellationToken)
     {
-        var current = connection.Grant;
+        var current = session.Grant;
         if (string.IsNullOrEmpty(token))
         {
-            RefuseRefresh(connection, ChatCloseCodes.Unauthorized, "refresh without a token");
+            RefuseRefresh(session, ChatCloseCodes.Unauthorized, "refresh without a token");
             return;
         }
         var admission = await authorizer.AuthorizeAsync(token, current.Room, cancellationToken);
         if (admission.Grant is not { } grant)
         {
             var code = admission.Status == StatusCodes.Status403Forbidden ? ChatCloseCodes.Forbidden : ChatCloseCodes.Unauthorized;
-            RefuseRefresh(connection, code, admission.Reason);
+            RefuseRefresh(session, code, admission.Reason);
             return;
         }
         if (grant.UserId != current.UserId)
         {
-            RefuseRefresh(connection, ChatCloseCodes.Unauthorized, "refresh token is for another user");
+            RefuseRefresh(session, ChatCloseCodes.Unauthorized, "refresh token is for another user");
             return;
         }
-        connection.ExtendAuthorization(grant);
+        session.ExtendAuthorization(grant);
     }
 
-    private void RefuseRefresh(ChatConnection connection, WebSocketCloseStatus code, string reason)
+    private void RefuseRefresh(ChatSession session, WebSocketCloseStatus code, string reason)
     {
-        logger.LogWarning("Refresh refused for user {UserId} in room {Room}: {Reason}", connection.Grant.UserId, connection.Grant.Room, reason);
-        connection.Close(code, "refresh refused: " + reason);
+        logger.LogWarning("Refresh refused for {Session}: {Reason}", session, reason);
+        session.Close(code, "refresh refused: " + reason);
     }
 }

@@ -23,11 +23,11 @@ public sealed class ChatOptions
     [Range(1, 100_000)]
     public int OutboundQueueCapacity { get; set; } = 512;
 
-    /// <summary>Messages rendered on the room page, and per "load older" step.</summary>
+    /// <summary>Messages rendered on the room page, and per "load older" step (counted by message: <c>before=</c> takes an event number).</summary>
     [Range(1, 500)]
     public int HistorySize { get; set; } = 50;
 
-    /// <summary>Most missed messages a reconnecting client is sent; further behind, it is told to reload its history.</summary>
+    /// <summary>Most missed room events (postings, edits, deletions) a reconnecting client is sent; further behind, it is told to reload its history.</summary>
     [Range(1, 100_000)]
     public int MaxCatchUp { get; set; } = 500;
 
@@ -49,6 +49,17 @@ public sealed class ChatOptions
     /// <summary>How long a client may take to send its upgrade request's headers.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Typing signals from one socket closer together than this are dropped silently; pages send one at most this
+    /// often, and show "Name is typing…" a little longer.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often read markers reported by pages are written to the database, at most.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ReadMarkerFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     [ValidateObjectMembers]
     public MessageRateLimit RateLimit { get; set; } = new();

@@ -12,8 +12,7 @@ namespace WebApp.Chat;
 /// </summary>
 public sealed class ChatSocketEndpoint(
     SocketAuthorizer authorizer,
-    RoomConnectionRegistry registry,
-    RoomMessagePublisher publisher,
+    LiveRooms rooms,
     ChatFrameHandler frames,
     IOptions<ChatOptions> options,
     TimeProvider clock,
@@ -80,7 +79,7 @@ public sealed class ChatSocketEndpoint(
             return;
         }
 
-        if (!registry.TryReserveSlot(grant.UserId, _options.MaxSocketsPerUser))
+        if (!rooms.TryReserveSlot(grant.UserId, _options.MaxSocketsPerUser))
         {
             await RejectAsync(context, slug, StatusCodes.Status429TooManyRequests, $"user already has {_options.MaxSocketsPerUser} open sockets");
             return;
@@ -91,7 +90,7 @@ public sealed class ChatSocketEndpoint(
         }
         finally
         {
-            registry.ReleaseSlot(grant.UserId);
+            rooms.ReleaseSlot(grant.UserId);
         }
     }
 
@@ -99,7 +98,7 @@ public sealed class ChatSocketEndpoint(
     {
         // "Only live messages" means those stored after this answer: take where the room stands before answering,
         // so one stored while the socket is being added to the room is sent rather than missed.
-        after ??= await publisher.CurrentSeqAsync(room.Id);
+        after ??= await rooms.CurrentSeqAsync(room.Id);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             // Only ever chat.v1: answering with the offered bearer.<jwt> would echo the token back.
@@ -111,7 +110,9 @@ public sealed class ChatSocketEndpoint(
         // The upgrade request lives as long as the socket; its copy of the token need not (a heap dump found it there).
         context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
 
-        using var connection = new ChatConnection(socket, grant, room, _options, clock, logger);
+        using var connection = new ChatConnection(socket, _options, logger, $"user {grant.UserId} in room {grant.Room}");
+        using var session = new ChatSession(connection, grant, room, _options, clock);
+        var liveRoom = rooms.Room(room.Id);
         metrics.UpgradeAccepted();
         metrics.SocketOpened();
         using var stopping = lifetime.ApplicationStopping.Register(
@@ -120,11 +121,18 @@ public sealed class ChatSocketEndpoint(
             grant.UserId, grant.Room, after, context.Request.Protocol);
         try
         {
-            await connection.RunAsync(c => publisher.JoinAsync(c, after), frames, context.RequestAborted);
+            await connection.RunAsync(
+                async () =>
+                {
+                    session.StartAuthorizationDeadline();
+                    await liveRoom.JoinAsync(session, after);
+                },
+                (utf8, aborted) => frames.HandleAsync(session, liveRoom, ClientFrame.Parse(utf8.Span), aborted),
+                context.RequestAborted);
         }
         finally
         {
-            publisher.Leave(connection);
+            liveRoom.Leave(session);
             metrics.SocketClosed();
             logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);
         }

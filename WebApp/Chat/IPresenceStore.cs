@@ -1,13 +1,18 @@
+using System.Collections.Concurrent;
+
 namespace WebApp.Chat;
 
+/// <summary>Someone with at least one socket in a room on this instance.</summary>
+public readonly record struct PresentPerson(string UserId, string Name);
+
 /// <summary>
-/// Who is online in each room, on every instance (presence). The chat owns this contract; one process reads its own
-/// sockets (<see cref="InProcessPresenceStore"/>), several share presence through Redis (the ScaleOut folder).
+/// Who is online in each room, on every instance (presence). The chat owns this contract; one process keeps what its
+/// live rooms share (<see cref="InProcessPresenceStore"/>), several share presence through Redis (the ScaleOut folder).
 /// </summary>
 public interface IPresenceStore
 {
-    /// <summary>Records this instance's people in a room (from its live sockets) and tells the other instances.</summary>
-    Task ShareAsync(int roomId);
+    /// <summary>Records this instance's people in a room (everyone with a socket there, each once) and tells the other instances.</summary>
+    Task ShareAsync(int roomId, IReadOnlyList<PresentPerson> here);
 
     /// <summary>Display names of everyone online in a room on any instance, each person once, sorted.</summary>
     Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId);
@@ -29,16 +34,26 @@ public interface IPresenceSubscriber
     Task OnStoreRestoredAsync();
 }
 
-/// <summary>One process: the live sockets are everyone.</summary>
-public sealed class InProcessPresenceStore(RoomConnectionRegistry registry) : IPresenceStore
+/// <summary>One process: the people the live rooms last shared are everyone. Also the local part of the Redis store.</summary>
+public sealed class InProcessPresenceStore : IPresenceStore
 {
-    public Task ShareAsync(int roomId) => Task.CompletedTask;
+    private readonly ConcurrentDictionary<int, IReadOnlyList<PresentPerson>> _rooms = new();
+
+    /// <summary>This instance's people in a room, as last shared.</summary>
+    public IReadOnlyList<PresentPerson> Here(int roomId) => _rooms.GetValueOrDefault(roomId) ?? [];
+
+    public Task ShareAsync(int roomId, IReadOnlyList<PresentPerson> here)
+    {
+        if (here.Count == 0) _rooms.TryRemove(roomId, out _);
+        else _rooms[roomId] = here;
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId) =>
-        Task.FromResult(registry.TryGetRoom(roomId)?.OnlineNames() ?? []);
+        Task.FromResult<IReadOnlyList<string>>([.. Here(roomId).Select(p => p.Name).Order(StringComparer.CurrentCultureIgnoreCase)]);
 
     public Task<IReadOnlyDictionary<int, int>> OnlineCountsAsync(IReadOnlyList<int> roomIds) =>
-        Task.FromResult<IReadOnlyDictionary<int, int>>(roomIds.Distinct().ToDictionary(id => id, registry.OnlineIn));
+        Task.FromResult<IReadOnlyDictionary<int, int>>(roomIds.Distinct().ToDictionary(id => id, id => Here(id).Count));
 
     public void Subscribe(IPresenceSubscriber subscriber) { }
 }

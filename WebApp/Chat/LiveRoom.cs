@@ -1,159 +1,401 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using WebApp.Data;
 
 namespace WebApp.Chat;
 
+/// <summary>What every live room uses; one set per process, handed to each room by <see cref="LiveRooms"/>.</summary>
+public sealed record LiveRoomServices(
+    MessageWriter Writer,
+    RoomEventLog Log,
+    RoomFrames Frames,
+    MentionFinder Mentions,
+    IRoomEventBus Bus,
+    IPresenceStore Presence,
+    ChatMetrics Metrics,
+    TimeProvider Clock,
+    ChatOptions Options,
+    ILogger Logger,
+    CancellationToken Stopping);
+
 /// <summary>
-/// A room as it is live in this process (not to be confused with <c>Data.RoomMember</c>, private-room membership):
-/// the sockets in it and who they belong to, and the room's delivery order: stored messages go out strictly in
-/// sequence, whatever order their renders finish in, and a joining socket learns exactly which of them it will be sent
-/// live, so catch-up reads only what came before.
+/// A room as it is live in this process, and the one owner of everything that happens in it (not to be confused with
+/// <c>Data.RoomMember</c>, private-room membership): its sessions and who they belong to; its events (postings, edits,
+/// deletions), stored first, then sent to every socket strictly in sequence whatever order their renders finish in,
+/// and to the other instances; a joining socket's catch-up, so it is sent every event after the one it saw, exactly
+/// once, before any live one; gaps in the sequence (another instance's event not heard of) filled from the database;
+/// who is online (presence), announced once per burst of comings and goings; and who is typing.
 /// </summary>
-public sealed class LiveRoom
+/// <remarks>
+/// Our own code rather than a library's: the room's event order is the product. Everything that sends to sockets
+/// does so under <see cref="_lock"/>, so sends to one socket never reorder.
+/// </remarks>
+public sealed class LiveRoom(int roomId, LiveRoomServices services)
 {
+    /// <summary>People coming and going within this long are announced together, once.</summary>
+    private static readonly TimeSpan PresenceCoalescing = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long a room waits for an event missing from its sequence (another instance stored it and has not been
+    /// heard from) before reading it from the database. Locally it is only ever a render still running.
+    /// </summary>
+    private static readonly TimeSpan GapPatience = TimeSpan.FromMilliseconds(250);
+
     private readonly Lock _lock = new();
-    private ImmutableArray<ChatConnection> _connections = [];
+    private ImmutableArray<Member> _members = [];
     private ImmutableSortedDictionary<string, (string Name, int Sockets)> _people =
         ImmutableSortedDictionary<string, (string, int)>.Empty;
 
-    /// <summary>The last sequence number sent to the room's sockets; -1 until the first socket joins.</summary>
+    /// <summary>The last event number sent to the room's sockets; -1 until the first socket joins.</summary>
     private long _deliveredSeq = -1;
 
-    /// <summary>Messages whose render finished before an earlier message's did, waiting for their turn.</summary>
+    /// <summary>Events whose render finished before an earlier event's did, waiting for their turn.</summary>
     private readonly SortedDictionary<long, byte[]?> _waiting = [];
 
     private long _presenceVersion;
     private long _presenceVersionSent;
     private (long Version, byte[] Frame)? _presenceFrame;
+    private readonly CoalescedJob _presenceAnnouncement = new();
+    private readonly CoalescedJob _gapFill = new();
 
-    /// <summary>A burst of joins and leaves is announced once.</summary>
-    public CoalescedJob PresenceAnnouncement { get; } = new();
+    public int RoomId => roomId;
 
-    /// <summary>A gap in the sequence is waited for, then read from the database, once.</summary>
-    public CoalescedJob GapFill { get; } = new();
+    /// <summary>The sessions here now; a snapshot, cheap to iterate while sockets come and go.</summary>
+    public IEnumerable<ChatSession> Sessions => _members.Select(m => m.Session);
 
-    /// <summary>A snapshot, cheap to iterate while sockets come and go.</summary>
-    public ImmutableArray<ChatConnection> Connections => _connections;
+    public bool IsEmpty => _members.IsEmpty;
 
-    public int OnlineCount => _people.Count;
-
+    /// <summary>The last event number sent to this room's sockets (-1 before anyone joined).</summary>
     public long DeliveredSeq => Volatile.Read(ref _deliveredSeq);
 
-    public long PresenceVersion => Volatile.Read(ref _presenceVersion);
+    /// <summary>This instance's people here, each once however many tabs they have open.</summary>
+    public IReadOnlyList<PresentPerson> People() => [.. _people.Select(p => new PresentPerson(p.Key, p.Value.Name))];
 
-    /// <summary>Display names of the people connected, each once however many tabs they have open.</summary>
-    public IReadOnlyList<string> OnlineNames() => Names(_people);
-
-    /// <summary>
-    /// Moves delivery on to the database's last sequence number while the room has no sockets here: none of its
-    /// messages can be in flight on this instance then, and a joiner reads everything up to there. Once someone is
-    /// here, only deliveries move it.
-    /// </summary>
-    public void StartDeliveryAfter(long lastSeq)
-    {
-        lock (_lock)
-        {
-            if (_connections.IsEmpty && lastSeq > _deliveredSeq) _deliveredSeq = lastSeq;
-        }
-    }
+    // ---- Joining and leaving -------------------------------------------------------------------------------
 
     /// <summary>
-    /// Adds a socket. It is sent every message after <c>DeliveredSeq</c> live, so catch-up reads up to there.
-    /// <c>CameOnline</c> is true when it is the user's first socket here.
+    /// Adds a socket and sends it every event after <paramref name="afterSeq"/>, in order, before any live one (null:
+    /// live events only). The room says up to which event it has delivered at the moment the socket is added: those
+    /// are read from the database, everything later arrives live, held meanwhile. Never both, never neither. More
+    /// than <see cref="ChatOptions.MaxCatchUp"/> missed (or a client ahead of the room) gets a resync frame instead.
     /// </summary>
-    public (long DeliveredSeq, bool CameOnline) Add(ChatConnection connection)
+    public async Task JoinAsync(ChatSession session, long? afterSeq)
     {
+        if (IsEmpty) StartDeliveryAfter(await services.Log.LastSeqAsync(roomId));
+        var member = new Member(session);
+        long deliveredSeq;
+        bool cameOnline;
         lock (_lock)
         {
-            _connections = _connections.Add(connection);
-            var userId = connection.Grant.UserId;
+            _members = _members.Add(member);
+            var userId = session.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
-            _people = _people.SetItem(userId, (connection.Grant.DisplayName, sockets + 1));
-            if (sockets == 0) _presenceVersion++;
-            return (_deliveredSeq, sockets == 0);
+            _people = _people.SetItem(userId, (session.Grant.DisplayName, sockets + 1));
+            cameOnline = sockets == 0;
+            if (cameOnline) _presenceVersion++;
+            deliveredSeq = _deliveredSeq;
         }
+        // Presence is held with the live events too, so this socket gets it after what it missed. Someone new is
+        // announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
+        if (cameOnline) SchedulePresenceAnnouncement();
+        else await SendPresenceAsync(only: member);
+
+        if (afterSeq is { } after)
+        {
+            if (after > deliveredSeq && after <= await services.Log.LastSeqAsync(roomId))
+            {
+                // The client has seen events this instance has not delivered yet (on another instance, or just
+                // committed here): nothing to catch up, and those must not reach it twice when they arrive.
+                lock (_lock) member.SkipThrough = after;
+            }
+            else if (deliveredSeq - after > services.Options.MaxCatchUp || after > deliveredSeq)
+            {
+                await session.Connection.SendAsync(await services.Frames.ResyncAsync(deliveredSeq - after));
+            }
+            else if (deliveredSeq > after)
+            {
+                foreach (var missed in await services.Log.ReadAsync(roomId, after, deliveredSeq))
+                {
+                    await session.Connection.SendAsync(await services.Frames.EventAsync(missed));
+                }
+            }
+        }
+        Release(member);
     }
 
-    /// <summary>Removes a socket; true when it was the user's last here (they just went offline).</summary>
-    public bool Remove(ChatConnection connection)
+    /// <summary>Removes a socket; announces who is online when it was its person's last here.</summary>
+    public void Leave(ChatSession session)
     {
+        bool wentOffline;
         lock (_lock)
         {
-            var before = _connections.Length;
-            _connections = _connections.Remove(connection);
-            if (_connections.Length == before) return false;
-            var userId = connection.Grant.UserId;
+            var member = _members.FirstOrDefault(m => m.Session == session);
+            if (member is null) return;
+            _members = _members.Remove(member);
+            var userId = session.Grant.UserId;
             var person = _people[userId];
-            _people = person.Sockets == 1 ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
-            if (person.Sockets == 1) _presenceVersion++;
-            return person.Sockets == 1;
+            wentOffline = person.Sockets == 1;
+            _people = wentOffline ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
+            if (wentOffline) _presenceVersion++;
         }
+        if (wentOffline) SchedulePresenceAnnouncement();
     }
 
     /// <summary>
-    /// Sends stored message <paramref name="seq"/> to every socket once all before it have gone; one already sent is
-    /// ignored. A stored message that cannot be rendered is delivered with a null frame, so the room moves past it.
+    /// Moves delivery on to the database's last event while the room has no sockets here: none of its events can be
+    /// in flight on this instance then, and a joiner reads everything up to there. Once someone is here, only
+    /// deliveries move it.
     /// </summary>
-    /// <returns>True when messages now wait for an earlier one that has not arrived.</returns>
-    public bool Deliver(long seq, byte[]? frame)
+    private void StartDeliveryAfter(long lastSeq)
     {
         lock (_lock)
         {
-            if (_deliveredSeq < 0) _deliveredSeq = seq - 1;
-            if (seq <= _deliveredSeq) return _waiting.Count > 0;
-            if (seq != _deliveredSeq + 1)
-            {
-                _waiting[seq] = frame;
-                return true;
-            }
-            SendMessageToAll(seq, frame);
-            _deliveredSeq = seq;
-            while (_waiting.Remove(_deliveredSeq + 1, out var next))
-            {
-                SendMessageToAll(_deliveredSeq + 1, next);
-                _deliveredSeq++;
-            }
-            return _waiting.Count > 0;
+            if (_members.IsEmpty && lastSeq > _deliveredSeq) _deliveredSeq = lastSeq;
         }
     }
 
-    /// <summary>The first message waiting behind a gap, if any.</summary>
-    public long? MissingBefore()
+    /// <summary>Sends the frames held during catch-up, then lets new ones through directly.</summary>
+    private void Release(Member member)
     {
         lock (_lock)
         {
-            foreach (var seq in _waiting.Keys) return seq;
+            foreach (var (seq, frame) in member.Held ?? [])
+            {
+                if (seq != 0 && seq <= member.SkipThrough) continue;
+                if (!member.Session.Connection.TrySend(frame)) break;
+            }
+            member.Held = null;
+        }
+    }
+
+    // ---- Events ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Stores a new message (durably, before anyone sees it), then sends it to the room in sequence order and to the
+    /// other instances. Once accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing
+    /// here observes the sender's cancellation. A resend of one already stored is acknowledged to the sender alone.
+    /// </summary>
+    public async Task PostAsync(ChatSession sender, string text, string? clientId)
+    {
+        var received = services.Clock.GetTimestamp();
+        var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
+        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.Grant.DisplayName, text, clientId, mentions));
+        if (result?.Event is not { } stored) return;
+        var frame = await RenderAsync(stored);
+        if (result.IsNew)
+        {
+            Publish(stored.Seq, frame);
+            services.Metrics.MessageBroadcast(services.Clock.GetElapsedTime(received));
+        }
+        else if (frame is not null)
+        {
+            sender.Connection.TrySend(frame);
+        }
+    }
+
+    /// <summary>Replaces the text of the sender's own message, re-rendered in place for everyone.</summary>
+    /// <returns>Why it was refused, or <see cref="RoomCommandRefusal.None"/>.</returns>
+    public async Task<RoomCommandRefusal> EditAsync(ChatSession sender, long messageId, string text)
+    {
+        var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
+        return await ChangeAsync(sender, new EditMessage(roomId, sender.Grant.UserId, messageId, text, mentions));
+    }
+
+    /// <summary>Deletes the sender's own message, or any when the sender owns the room; it becomes a placeholder for everyone.</summary>
+    /// <returns>Why it was refused, or <see cref="RoomCommandRefusal.None"/>.</returns>
+    public Task<RoomCommandRefusal> DeleteAsync(ChatSession sender, long messageId) =>
+        ChangeAsync(sender, new DeleteMessage(roomId, sender.Grant.UserId, messageId, sender.IsRoomOwner));
+
+    private async Task<RoomCommandRefusal> ChangeAsync(ChatSession sender, RoomCommand command)
+    {
+        var result = await StoreAsync(sender, command);
+        if (result is null) return RoomCommandRefusal.None;
+        if (result.Event is not { } stored) return result.Refusal;
+        Publish(stored.Seq, await RenderAsync(stored));
+        return RoomCommandRefusal.None;
+    }
+
+    /// <summary>The outcome, or null when storing failed (the sender has been told).</summary>
+    private async Task<RoomCommandResult?> StoreAsync(ChatSession sender, RoomCommand command)
+    {
+        try
+        {
+            return await services.Writer.StoreAsync(command);
+        }
+        catch (Exception e)
+        {
+            services.Logger.LogError(e, "{Command} from {Session} was not stored", command.GetType().Name, sender);
+            sender.Connection.TrySend(await services.Frames.ErrorAsync("That could not be saved. Please try again."));
             return null;
         }
     }
 
-    /// <summary>Who is online changed elsewhere (another instance).</summary>
-    public void MarkPresenceChanged()
+    private async Task<byte[]?> RenderAsync(RoomEvent stored)
     {
-        lock (_lock) _presenceVersion++;
+        try
+        {
+            return await services.Frames.EventAsync(stored);
+        }
+        catch (Exception e)
+        {
+            // Stored but not renderable: the room must still move past it, and a reload shows the stored state.
+            services.Logger.LogError(e, "Event {Seq} in room {RoomId} could not be rendered", stored.Seq, roomId);
+            return null;
+        }
     }
 
-    /// <summary>This instance's people here, by user id.</summary>
-    public IReadOnlyList<(string UserId, string Name)> People() => _people.Select(p => (p.Key, p.Value.Name)).ToList();
-
-    /// <summary>The rendered presence fragment for <paramref name="version"/>, if it is the one kept.</summary>
-    public byte[]? CachedPresence(long version)
+    /// <summary>Delivers an event stored here, then tells the other instances (without waiting for them).</summary>
+    private void Publish(long seq, byte[]? frame)
     {
-        lock (_lock) return _presenceFrame is { } kept && kept.Version == version ? kept.Frame : null;
+        Deliver(seq, frame);
+        if (frame is null) return;
+        try
+        {
+            services.Bus.Publish(roomId, seq, frame);
+        }
+        catch (Exception e)
+        {
+            // This instance's sockets have it; the others read it from the database once they notice the gap.
+            services.Logger.LogError(e, "Event {Seq} in room {RoomId} was not published to the other instances", seq, roomId);
+        }
+    }
+
+    /// <summary>An event another instance stored.</summary>
+    public void OnRemoteEvent(long seq, byte[] frame)
+    {
+        if (!IsEmpty) Deliver(seq, frame);
+    }
+
+    /// <summary>
+    /// Sends stored event <paramref name="seq"/> to every socket once all before it have gone; one already sent is
+    /// ignored. An event that cannot be rendered is delivered with a null frame, so the room moves past it.
+    /// </summary>
+    private void Deliver(long seq, byte[]? frame)
+    {
+        bool gap;
+        lock (_lock)
+        {
+            if (_deliveredSeq < 0) _deliveredSeq = seq - 1;
+            if (seq > _deliveredSeq)
+            {
+                if (seq != _deliveredSeq + 1)
+                {
+                    _waiting[seq] = frame;
+                }
+                else
+                {
+                    SendEvent(seq, frame);
+                    _deliveredSeq = seq;
+                    while (_waiting.Remove(_deliveredSeq + 1, out var next))
+                    {
+                        SendEvent(_deliveredSeq + 1, next);
+                        _deliveredSeq++;
+                    }
+                }
+            }
+            gap = _waiting.Count > 0;
+        }
+        if (gap) ScheduleGapFill();
+    }
+
+    private void ScheduleGapFill() =>
+        _gapFill.Request(GapPatience, async () =>
+        {
+            long? next;
+            lock (_lock) next = _waiting.Count > 0 ? _waiting.Keys.First() : null;
+            if (next is { } first) await DeliverFromDatabaseAsync(first - 1);
+        }, e => services.Logger.LogError(e, "Filling a gap in room {RoomId} failed", roomId), services.Stopping);
+
+    /// <summary>
+    /// Sends the sockets here whatever the database has that the room has not been sent, e.g. what other instances
+    /// stored while the event bus was unreachable.
+    /// </summary>
+    public async Task CatchUpFromDatabaseAsync()
+    {
+        if (!IsEmpty) await DeliverFromDatabaseAsync(await services.Log.LastSeqAsync(roomId));
+    }
+
+    /// <summary>Delivers the stored events after the room's delivered number, up to <paramref name="upToSeq"/>.</summary>
+    private async Task DeliverFromDatabaseAsync(long upToSeq)
+    {
+        var from = DeliveredSeq;
+        if (upToSeq <= from) return;
+        services.Logger.LogInformation("Room {RoomId}: delivering events {From}-{To} from the database", roomId, from + 1, upToSeq);
+        foreach (var stored in await services.Log.ReadAsync(roomId, from, upToSeq))
+        {
+            Deliver(stored.Seq, await RenderAsync(stored));
+        }
+    }
+
+    // ---- Typing ---------------------------------------------------------------------------------------------
+
+    /// <summary>Tells everyone here and on the other instances that <paramref name="sender"/> is typing; not stored, no number.</summary>
+    public async Task TypingAsync(ChatSession sender)
+    {
+        var frame = await services.Frames.TypingAsync(new PresentPerson(sender.Grant.UserId, sender.Grant.DisplayName));
+        SendEphemeral(frame);
+        try
+        {
+            services.Bus.PublishEphemeral(roomId, frame);
+        }
+        catch (Exception e)
+        {
+            services.Logger.LogWarning(e, "Typing in room {RoomId} was not published to the other instances", roomId);
+        }
+    }
+
+    /// <summary>An ephemeral event (typing) from another instance.</summary>
+    public void OnRemoteEphemeral(byte[] frame) => SendEphemeral(frame);
+
+    private void SendEphemeral(byte[] frame)
+    {
+        lock (_lock) SendToAll(frame);
+    }
+
+    // ---- Presence -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
+    /// a thousand people join at once renders and sends the list a few times, not a thousand.
+    /// </summary>
+    private void SchedulePresenceAnnouncement() =>
+        _presenceAnnouncement.Request(PresenceCoalescing, async () =>
+        {
+            await services.Presence.ShareAsync(roomId, People());
+            await SendPresenceAsync(only: null);
+        }, e => services.Logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId), services.Stopping);
+
+    /// <summary>Someone came or went here on another instance.</summary>
+    public async Task OnPresenceChangedAsync()
+    {
+        if (IsEmpty) return;
+        lock (_lock) _presenceVersion++;
+        await SendPresenceAsync(only: null);
+    }
+
+    /// <summary>Back on the presence store: share this instance's people again, and refresh the list here.</summary>
+    public async Task SharePresenceAgainAsync()
+    {
+        if (IsEmpty) return;
+        await services.Presence.ShareAsync(roomId, People());
+        await OnPresenceChangedAsync();
     }
 
     /// <summary>
     /// Sends a rendered presence fragment to everyone (or to one socket), unless a newer one was sent already: the
     /// announcements race each other, and the latest list must be the one that stays on screen.
     /// </summary>
-    public void SendPresence(long version, byte[] frame, ChatConnection? only = null)
+    private async Task SendPresenceAsync(Member? only)
     {
+        var version = Volatile.Read(ref _presenceVersion);
+        byte[]? frame;
+        lock (_lock) frame = _presenceFrame is { } kept && kept.Version == version ? kept.Frame : null;
+        frame ??= await services.Frames.PresenceAsync(await services.Presence.OnlineNamesAsync(roomId));
         lock (_lock)
         {
             if (version == _presenceVersion) _presenceFrame = (version, frame);
             if (only is not null)
             {
-                if (version == _presenceVersion) only.TrySend(frame);
+                if (version == _presenceVersion) Send(only, frame);
                 return;
             }
             if (version <= _presenceVersionSent) return;
@@ -162,18 +404,44 @@ public sealed class LiveRoom
         }
     }
 
-    private void SendMessageToAll(long seq, byte[]? frame)
+    // ---- Sending (always under _lock) ----------------------------------------------------------------------
+
+    private void SendEvent(long seq, byte[]? frame)
     {
         if (frame is null) return;
-        foreach (var connection in _connections) connection.TrySendMessage(seq, frame);
+        foreach (var member in _members)
+        {
+            if (seq > member.SkipThrough) Send(member, frame, seq);
+        }
     }
 
-    private void SendToAll(byte[]? frame)
+    private void SendToAll(byte[] frame)
     {
-        if (frame is null) return;
-        foreach (var connection in _connections) connection.TrySend(frame);
+        foreach (var member in _members) Send(member, frame);
     }
 
-    private static List<string> Names(ImmutableSortedDictionary<string, (string Name, int Sockets)> people) =>
-        people.Values.Select(p => p.Name).Order(StringComparer.CurrentCultureIgnoreCase).ToList();
+    /// <summary>Queues a frame for one socket, or holds it behind the socket's catch-up.</summary>
+    /// <param name="seq">The stored event's number, or 0 for any other frame.</param>
+    private void Send(Member member, byte[] frame, long seq = 0)
+    {
+        if (member.Held is { } held)
+        {
+            if (held.Count < services.Options.OutboundQueueCapacity) held.Add((seq, frame));
+            else member.Session.Connection.Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
+            return;
+        }
+        member.Session.Connection.TrySend(frame);
+    }
+
+    /// <summary>A session in this room, with what its join left to do; fields change only under the room's lock.</summary>
+    private sealed class Member(ChatSession session)
+    {
+        public ChatSession Session { get; } = session;
+
+        /// <summary>Live frames waiting behind the catch-up, in arrival order, with their event numbers (0: none); null once it is done.</summary>
+        public List<(long Seq, byte[] Frame)>? Held { get; set; } = [];
+
+        /// <summary>The client has already shown every event up to here.</summary>
+        public long SkipThrough { get; set; }
+    }
 }

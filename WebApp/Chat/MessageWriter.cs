@@ -7,17 +7,13 @@ using WebApp.Data;
 
 namespace WebApp.Chat;
 
-/// <summary>What a sender asked to store.</summary>
-public sealed record NewMessage(int RoomId, string AuthorId, string AuthorName, string Text, string? ClientId);
-
-/// <summary>A stored message; <c>IsNew</c> is false when it was a resend of one stored earlier (same author and client id).</summary>
-public sealed record StoredMessage(ChatMessage Message, bool IsNew);
-
 /// <summary>
-/// Group commit: one writer owns a database connection and stores whatever messages queued up while its previous
-/// transaction committed, all in one transaction. A message is reported stored only after its batch commits, so
-/// nothing is broadcast that a crash could take back, and a busy server commits once for many messages instead of
-/// once each. Each message claims the next number of its room's gap-free sequence in the same transaction.
+/// Group commit: one writer owns a database connection and stores whatever room events (postings, edits, deletions)
+/// queued up while its previous transaction committed, all in one transaction. An event is reported stored only after
+/// its batch commits, so nothing is broadcast that a crash could take back, and a busy server commits once for many
+/// events instead of once each. Each event claims the next number of its room's gap-free event sequence in the same
+/// transaction, and edits and deletions check there, under the transaction, that the message is still there and whose
+/// it is.
 /// </summary>
 /// <remarks>
 /// A hosted service registered before the server, so it stops after the server has drained its sockets: on stop it
@@ -31,10 +27,13 @@ public sealed class MessageWriter(
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>Completes once the message is durable (or was already stored); throws when it could not be stored.</summary>
-    public Task<StoredMessage> StoreAsync(NewMessage message)
+    /// <summary>
+    /// Completes once the event is durable (a resent posting: once the original is found), or with a refusal; throws
+    /// when it could not be stored.
+    /// </summary>
+    public Task<RoomCommandResult> StoreAsync(RoomCommand command)
     {
-        var pending = new Pending(message);
+        var pending = new Pending(command);
         if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The message writer has stopped.");
         return pending.Completion.Task;
     }
@@ -86,58 +85,77 @@ public sealed class MessageWriter(
         var now = clock.GetUtcNow().UtcDateTime;
         try
         {
-            var results = await commands.StoreAsync(batch.Select(p => p.Message).ToList(), now);
-            metrics.MessagesPersisted(results.Count(r => r.IsNew));
+            var results = await commands.StoreAsync(batch.Select(p => p.Command).ToList(), now);
+            metrics.MessagesPersisted(results.Count(r => r.IsNew && r.Event?.Kind == RoomEventKind.Posted));
             for (var i = 0; i < batch.Count; i++) batch[i].Completion.TrySetResult(results[i]);
         }
         catch (Exception e) when (batch.Count > 1)
         {
-            logger.LogWarning(e, "A batch of {Count} messages failed; storing them one by one", batch.Count);
+            logger.LogWarning(e, "A batch of {Count} room events failed; storing them one by one", batch.Count);
             foreach (var pending in batch)
             {
                 try
                 {
-                    var result = (await commands.StoreAsync([pending.Message], now))[0];
-                    if (result.IsNew) metrics.MessagesPersisted(1);
+                    var result = (await commands.StoreAsync([pending.Command], now))[0];
+                    if (result.IsNew && result.Event?.Kind == RoomEventKind.Posted) metrics.MessagesPersisted(1);
                     pending.Completion.TrySetResult(result);
                 }
                 catch (Exception single)
                 {
-                    logger.LogError(single, "Storing a message in room {RoomId} failed", pending.Message.RoomId);
+                    logger.LogError(single, "Storing a room event in room {RoomId} failed", pending.Command.RoomId);
                     pending.Completion.TrySetException(single);
                 }
             }
         }
     }
 
-    private sealed class Pending(NewMessage message)
+    private sealed class Pending(RoomCommand command)
     {
-        public NewMessage Message { get; } = message;
-        public TaskCompletionSource<StoredMessage> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public RoomCommand Command { get; } = command;
+        public TaskCompletionSource<RoomCommandResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>
-    /// The writer's connection and its three prepared statements. Plain SQL that SQLite and PostgreSQL both accept;
-    /// each runs once per message, so they skip EF Core's change tracking.
+    /// The writer's connection and its prepared statements. Plain SQL that SQLite and PostgreSQL both accept; each
+    /// runs once per event, so they skip EF Core's change tracking.
     /// </summary>
     private sealed class Commands : IAsyncDisposable
     {
+        private const string MessageColumns = """ "Id", "RoomId", "Seq", "AuthorId", "AuthorName", "Text", "SentAt", "ClientId", "EditedAt", "DeletedAt" """;
+
         private readonly AppDbContext _db;
         private readonly DbConnection _connection;
         private readonly DbCommand _findResend;
-        private readonly DbCommand _claimSeq;
+        private readonly DbCommand _findMessage;
+        private readonly DbCommand _findMentions;
+        private readonly DbCommand _claimPostingSeq;
+        private readonly DbCommand _claimChangeSeq;
         private readonly DbCommand _insert;
+        private readonly DbCommand _update;
+        private readonly DbCommand _insertChange;
+        private readonly DbCommand _deleteMentions;
+        private readonly DbCommand _insertMention;
+        private readonly DbCommand[] _all;
 
         private Commands(AppDbContext db)
         {
             _db = db;
             _connection = db.Database.GetDbConnection();
             _findResend = Command(
-                """SELECT "Id", "RoomId", "Seq", "AuthorName", "Text", "SentAt" FROM "Messages" WHERE "AuthorId" = @author AND "ClientId" = @client""",
+                $"""SELECT {MessageColumns} FROM "Messages" WHERE "AuthorId" = @author AND "ClientId" = @client""",
                 ("@author", DbType.String), ("@client", DbType.String));
-            _claimSeq = Command(
+            _findMessage = Command(
+                $"""SELECT {MessageColumns} FROM "Messages" WHERE "Id" = @id AND "RoomId" = @room""",
+                ("@id", DbType.Int64), ("@room", DbType.Int32));
+            _findMentions = Command(
+                """SELECT "UserId", "Start", "Length" FROM "MessageMentions" WHERE "MessageId" = @id ORDER BY "Start" """,
+                ("@id", DbType.Int64));
+            _claimPostingSeq = Command(
                 """UPDATE "Rooms" SET "LastSeq" = "LastSeq" + 1, "LastMessageAt" = @now WHERE "Id" = @room RETURNING "LastSeq" """,
                 ("@now", null), ("@room", DbType.Int32));
+            _claimChangeSeq = Command(
+                """UPDATE "Rooms" SET "LastSeq" = "LastSeq" + 1 WHERE "Id" = @room RETURNING "LastSeq" """,
+                ("@room", DbType.Int32));
             _insert = Command(
                 """
                 INSERT INTO "Messages" ("RoomId", "Seq", "AuthorId", "AuthorName", "Text", "SentAt", "ClientId")
@@ -145,6 +163,21 @@ public sealed class MessageWriter(
                 """,
                 ("@room", DbType.Int32), ("@seq", DbType.Int64), ("@author", DbType.String), ("@name", DbType.String),
                 ("@text", DbType.String), ("@now", null), ("@client", DbType.String));
+            _update = Command(
+                """UPDATE "Messages" SET "Text" = @text, "EditedAt" = @edited, "DeletedAt" = @deleted WHERE "Id" = @id""",
+                ("@text", DbType.String), ("@edited", null), ("@deleted", null), ("@id", DbType.Int64));
+            _insertChange = Command(
+                """INSERT INTO "MessageChanges" ("RoomId", "Seq", "MessageId", "Kind", "At") VALUES (@room, @seq, @id, @kind, @now)""",
+                ("@room", DbType.Int32), ("@seq", DbType.Int64), ("@id", DbType.Int64), ("@kind", DbType.Int32), ("@now", null));
+            _deleteMentions = Command("""DELETE FROM "MessageMentions" WHERE "MessageId" = @id""", ("@id", DbType.Int64));
+            _insertMention = Command(
+                """
+                INSERT INTO "MessageMentions" ("MessageId", "UserId", "RoomId", "Seq", "Start", "Length")
+                VALUES (@id, @user, @room, @seq, @start, @length)
+                """,
+                ("@id", DbType.Int64), ("@user", DbType.String), ("@room", DbType.Int32), ("@seq", DbType.Int64),
+                ("@start", DbType.Int32), ("@length", DbType.Int32));
+            _all = [_findResend, _findMessage, _findMentions, _claimPostingSeq, _claimChangeSeq, _insert, _update, _insertChange, _deleteMentions, _insertMention];
         }
 
         public static async Task<Commands> OpenAsync(IDbContextFactory<AppDbContext> dbFactory)
@@ -155,65 +188,199 @@ public sealed class MessageWriter(
             return new Commands(db);
         }
 
-        public async Task<List<StoredMessage>> StoreAsync(IReadOnlyList<NewMessage> messages, DateTime now)
+        public async Task<List<RoomCommandResult>> StoreAsync(IReadOnlyList<RoomCommand> commands, DateTime now)
         {
             await using var transaction = await _connection.BeginTransactionAsync();
-            _findResend.Transaction = _claimSeq.Transaction = _insert.Transaction = transaction;
-            var stored = new List<StoredMessage>(messages.Count);
-            foreach (var message in messages)
+            foreach (var command in _all) command.Transaction = transaction;
+            var results = new List<RoomCommandResult>(commands.Count);
+            foreach (var command in commands)
             {
-                stored.Add(await FindResendAsync(message) ?? new StoredMessage(await InsertAsync(message, now), IsNew: true));
+                results.Add(command switch
+                {
+                    PostMessage post => await PostAsync(post, now),
+                    EditMessage edit => await EditAsync(edit, now),
+                    DeleteMessage delete => await DeleteAsync(delete, now),
+                    _ => throw new ArgumentException($"Unknown room command {command.GetType().Name}."),
+                });
             }
             await transaction.CommitAsync();
-            return stored;
+            return results;
         }
 
-        private async Task<StoredMessage?> FindResendAsync(NewMessage message)
+        private async Task<RoomCommandResult> PostAsync(PostMessage post, DateTime now)
         {
-            if (message.ClientId is null) return null;
-            _findResend.Parameters[0].Value = message.AuthorId;
-            _findResend.Parameters[1].Value = message.ClientId;
-            await using var reader = await _findResend.ExecuteReaderAsync();
-            if (!await reader.ReadAsync()) return null;
-            return new StoredMessage(new ChatMessage
+            if (post.ClientId is not null)
             {
-                Id = reader.GetInt64(0),
-                RoomId = reader.GetInt32(1),
-                Seq = reader.GetInt64(2),
-                AuthorId = message.AuthorId,
-                AuthorName = reader.GetString(3),
-                Text = reader.GetString(4),
-                SentAt = DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
-                ClientId = message.ClientId,
-            }, IsNew: false);
-        }
+                _findResend.Parameters[0].Value = post.UserId;
+                _findResend.Parameters[1].Value = post.ClientId;
+                if (await ReadMessageAsync(_findResend) is { } earlier)
+                {
+                    return new RoomCommandResult(new RoomEvent(earlier.Seq, RoomEventKind.Posted, earlier), IsNew: false, RoomCommandRefusal.None);
+                }
+            }
 
-        private async Task<ChatMessage> InsertAsync(NewMessage message, DateTime now)
-        {
-            _claimSeq.Parameters[0].Value = now;
-            _claimSeq.Parameters[1].Value = message.RoomId;
-            var seq = await _claimSeq.ExecuteScalarAsync() ?? throw new InvalidOperationException($"Room {message.RoomId} no longer exists.");
-
-            var stored = new ChatMessage
+            var message = new ChatMessage
             {
-                RoomId = message.RoomId,
-                Seq = Convert.ToInt64(seq),
-                AuthorId = message.AuthorId,
-                AuthorName = message.AuthorName,
-                Text = message.Text,
+                RoomId = post.RoomId,
+                Seq = await ClaimSeqAsync(_claimPostingSeq, post.RoomId, now),
+                AuthorId = post.UserId,
+                AuthorName = post.AuthorName,
+                Text = post.Text,
                 SentAt = now,
-                ClientId = message.ClientId,
+                ClientId = post.ClientId,
             };
-            _insert.Parameters[0].Value = stored.RoomId;
-            _insert.Parameters[1].Value = stored.Seq;
-            _insert.Parameters[2].Value = stored.AuthorId;
-            _insert.Parameters[3].Value = stored.AuthorName;
-            _insert.Parameters[4].Value = stored.Text;
+            _insert.Parameters[0].Value = message.RoomId;
+            _insert.Parameters[1].Value = message.Seq;
+            _insert.Parameters[2].Value = message.AuthorId;
+            _insert.Parameters[3].Value = message.AuthorName;
+            _insert.Parameters[4].Value = message.Text;
             _insert.Parameters[5].Value = now;
-            _insert.Parameters[6].Value = (object?)stored.ClientId ?? DBNull.Value;
-            stored.Id = Convert.ToInt64(await _insert.ExecuteScalarAsync());
-            return stored;
+            _insert.Parameters[6].Value = (object?)message.ClientId ?? DBNull.Value;
+            message.Id = Convert.ToInt64(await _insert.ExecuteScalarAsync());
+            await InsertMentionsAsync(message, post.Mentions);
+            return new RoomCommandResult(new RoomEvent(message.Seq, RoomEventKind.Posted, message), IsNew: true, RoomCommandRefusal.None);
         }
+
+        private async Task<RoomCommandResult> EditAsync(EditMessage edit, DateTime now)
+        {
+            var message = await FindLiveMessageAsync(edit.RoomId, edit.MessageId);
+            if (message is null) return RoomCommandResult.Refused(RoomCommandRefusal.NotFound);
+            if (message.AuthorId != edit.UserId) return RoomCommandResult.Refused(RoomCommandRefusal.NotYours);
+
+            var seq = await ClaimSeqAsync(_claimChangeSeq, edit.RoomId, now);
+            message.Text = edit.Text;
+            message.EditedAt = now;
+            await UpdateAsync(message);
+            await DeleteMentionsAsync(message.Id);
+            await InsertMentionsAsync(message, edit.Mentions);
+            await InsertChangeAsync(message, seq, MessageChangeKind.Edited, now);
+            return new RoomCommandResult(new RoomEvent(seq, RoomEventKind.Edited, message), IsNew: true, RoomCommandRefusal.None);
+        }
+
+        private async Task<RoomCommandResult> DeleteAsync(DeleteMessage delete, DateTime now)
+        {
+            var message = await FindLiveMessageAsync(delete.RoomId, delete.MessageId);
+            if (message is null) return RoomCommandResult.Refused(RoomCommandRefusal.NotFound);
+            if (message.AuthorId != delete.UserId && !delete.AsRoomOwner) return RoomCommandResult.Refused(RoomCommandRefusal.NotYours);
+
+            var seq = await ClaimSeqAsync(_claimChangeSeq, delete.RoomId, now);
+            // Nothing of the text stays: not in the row, not in the mentions.
+            message.Text = "";
+            message.DeletedAt = now;
+            await UpdateAsync(message);
+            await DeleteMentionsAsync(message.Id);
+            message.Mentions = [];
+            await InsertChangeAsync(message, seq, MessageChangeKind.Deleted, now);
+            return new RoomCommandResult(new RoomEvent(seq, RoomEventKind.Deleted, message), IsNew: true, RoomCommandRefusal.None);
+        }
+
+        /// <summary>The message if it is in this room and not deleted.</summary>
+        private async Task<ChatMessage?> FindLiveMessageAsync(int roomId, long messageId)
+        {
+            _findMessage.Parameters[0].Value = messageId;
+            _findMessage.Parameters[1].Value = roomId;
+            var message = await ReadMessageAsync(_findMessage);
+            return message is { IsDeleted: false } ? message : null;
+        }
+
+        private async Task<long> ClaimSeqAsync(DbCommand claim, int roomId, DateTime now)
+        {
+            if (claim == _claimPostingSeq)
+            {
+                claim.Parameters[0].Value = now;
+                claim.Parameters[1].Value = roomId;
+            }
+            else
+            {
+                claim.Parameters[0].Value = roomId;
+            }
+            var seq = await claim.ExecuteScalarAsync() ?? throw new InvalidOperationException($"Room {roomId} no longer exists.");
+            return Convert.ToInt64(seq);
+        }
+
+        private async Task UpdateAsync(ChatMessage message)
+        {
+            _update.Parameters[0].Value = message.Text;
+            _update.Parameters[1].Value = (object?)message.EditedAt ?? DBNull.Value;
+            _update.Parameters[2].Value = (object?)message.DeletedAt ?? DBNull.Value;
+            _update.Parameters[3].Value = message.Id;
+            await _update.ExecuteNonQueryAsync();
+        }
+
+        private async Task DeleteMentionsAsync(long messageId)
+        {
+            _deleteMentions.Parameters[0].Value = messageId;
+            await _deleteMentions.ExecuteNonQueryAsync();
+        }
+
+        private async Task InsertMentionsAsync(ChatMessage message, IReadOnlyList<MentionSpan> mentions)
+        {
+            // One row per person named; the first place they are named is the one kept (a render marks every place
+            // the same words appear).
+            var distinct = mentions.DistinctBy(m => m.UserId).ToList();
+            foreach (var mention in distinct)
+            {
+                _insertMention.Parameters[0].Value = message.Id;
+                _insertMention.Parameters[1].Value = mention.UserId;
+                _insertMention.Parameters[2].Value = message.RoomId;
+                _insertMention.Parameters[3].Value = message.Seq;
+                _insertMention.Parameters[4].Value = mention.Start;
+                _insertMention.Parameters[5].Value = mention.Length;
+                await _insertMention.ExecuteNonQueryAsync();
+            }
+            message.Mentions = [.. distinct.Select(m => new MessageMention
+            {
+                MessageId = message.Id, UserId = m.UserId, RoomId = message.RoomId, Seq = message.Seq, Start = m.Start, Length = m.Length,
+            })];
+        }
+
+        private async Task InsertChangeAsync(ChatMessage message, long seq, MessageChangeKind kind, DateTime now)
+        {
+            _insertChange.Parameters[0].Value = message.RoomId;
+            _insertChange.Parameters[1].Value = seq;
+            _insertChange.Parameters[2].Value = message.Id;
+            _insertChange.Parameters[3].Value = (int)kind;
+            _insertChange.Parameters[4].Value = now;
+            await _insertChange.ExecuteNonQueryAsync();
+        }
+
+        /// <summary>The first row of <paramref name="query"/> (selecting <see cref="MessageColumns"/>) with its mentions, or null.</summary>
+        private async Task<ChatMessage?> ReadMessageAsync(DbCommand query)
+        {
+            ChatMessage message;
+            await using (var reader = await query.ExecuteReaderAsync())
+            {
+                if (!await reader.ReadAsync()) return null;
+                message = new ChatMessage
+                {
+                    Id = reader.GetInt64(0),
+                    RoomId = reader.GetInt32(1),
+                    Seq = reader.GetInt64(2),
+                    AuthorId = reader.GetString(3),
+                    AuthorName = reader.GetString(4),
+                    Text = reader.GetString(5),
+                    SentAt = Utc(reader.GetDateTime(6)),
+                    ClientId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    EditedAt = reader.IsDBNull(8) ? null : Utc(reader.GetDateTime(8)),
+                    DeletedAt = reader.IsDBNull(9) ? null : Utc(reader.GetDateTime(9)),
+                };
+            }
+            _findMentions.Parameters[0].Value = message.Id;
+            await using (var reader = await _findMentions.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    message.Mentions.Add(new MessageMention
+                    {
+                        MessageId = message.Id, UserId = reader.GetString(0), RoomId = message.RoomId, Seq = message.Seq,
+                        Start = reader.GetInt32(1), Length = reader.GetInt32(2),
+                    });
+                }
+            }
+            return message;
+        }
+
+        private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
         private DbCommand Command(string sql, params (string Name, DbType? Type)[] parameters)
         {
@@ -234,9 +401,7 @@ public sealed class MessageWriter(
 
         public async ValueTask DisposeAsync()
         {
-            await _findResend.DisposeAsync();
-            await _claimSeq.DisposeAsync();
-            await _insert.DisposeAsync();
+            foreach (var command in _all) await command.DisposeAsync();
             await _db.DisposeAsync();
         }
     }

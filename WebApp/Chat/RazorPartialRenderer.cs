@@ -21,12 +21,14 @@ public sealed class RazorPartialRenderer(
     public const string PresencePartial = "/Pages/Rooms/_Presence.cshtml";
     public const string ErrorPartial = "/Pages/Rooms/_ChatError.cshtml";
     public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
+    public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";
 
     /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
-    public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model) =>
-        System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model));
+    public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null) =>
+        System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
 
-    public async Task<string> RenderAsync<TModel>(string partialPath, TModel model)
+    /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
+    public async Task<string> RenderAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null)
     {
         // Views resolve scoped services (e.g. the view buffer pool), so each render gets its own scope.
         await using var scope = scopeFactory.CreateAsyncScope();
@@ -37,9 +39,10 @@ public sealed class RazorPartialRenderer(
         if (!found.Success) throw new InvalidOperationException($"The partial {partialPath} was not found.");
 
         await using var output = new StringWriter();
-        var viewData = new ViewDataDictionary<TModel>(metadataProvider, new ModelStateDictionary()) { Model = model };
+        var data = new ViewDataDictionary<TModel>(metadataProvider, new ModelStateDictionary()) { Model = model };
+        foreach (var (key, value) in viewData ?? []) data[key] = value;
         var viewContext = new ViewContext(
-            actionContext, found.View, viewData, new TempDataDictionary(httpContext, tempDataProvider), output, new HtmlHelperOptions());
+            actionContext, found.View, data, new TempDataDictionary(httpContext, tempDataProvider), output, new HtmlHelperOptions());
         await found.View.RenderAsync(viewContext);
         return output.ToString();
     }

@@ -7,7 +7,7 @@ namespace WebApp.Chat;
 /// The chat's part of a revocation (<see cref="Revocations"/> calls it on every instance): forgets cached room
 /// memberships, and closes at once the sockets whose authorization is gone.
 /// </summary>
-public sealed class SocketRevocation(RoomConnectionRegistry registry, RoomDirectory directory, ILogger<SocketRevocation> logger)
+public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, ILogger<SocketRevocation> logger)
     : IRevocationListener
 {
     public void OnRevoked(RevocationSignal signal)
@@ -34,13 +34,13 @@ public sealed class SocketRevocation(RoomConnectionRegistry registry, RoomDirect
         }
     }
 
-    private void Close(Func<ChatConnection, bool> which, WebSocketCloseStatus code, string reason)
+    private void Close(Func<ChatSession, bool> which, WebSocketCloseStatus code, string reason)
     {
         var closed = 0;
-        foreach (var connection in registry.All)
+        foreach (var session in rooms.Sessions)
         {
-            if (!which(connection)) continue;
-            connection.Close(code, reason);
+            if (!which(session)) continue;
+            session.Close(code, reason);
             closed++;
         }
         if (closed > 0) logger.LogInformation("Closed {Count} sockets with {Code}: {Reason}", closed, (int)code, reason);

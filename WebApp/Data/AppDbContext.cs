@@ -70,7 +70,7 @@ public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>
         builder.Entity<MessageMention>(mention =>
         {
             mention.HasKey(m => new { m.MessageId, m.UserId });
-            mention.HasOne<ChatMessage>().WithMany().HasForeignKey(m => m.MessageId).OnDelete(DeleteBehavior.Cascade);
+            mention.HasOne<ChatMessage>().WithMany(m => m.Mentions).HasForeignKey(m => m.MessageId).OnDelete(DeleteBehavior.Cascade);
             mention.HasOne<AppUser>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
             // Unread mentions: one person's, in one room, after a number.
             mention.HasIndex(m => new { m.UserId, m.RoomId, m.Seq });

@@ -32,6 +32,9 @@ public sealed class ChatMessage
 
     public bool IsDeleted => DeletedAt is not null;
 
+    /// <summary>The people named in the current text, by position; empty once deleted.</summary>
+    public List<MessageMention> Mentions { get; set; } = [];
+
     /// <summary>
     /// The id the sender's page gave the message, so a resend after a reconnect is recognised and not stored twice.
     /// </summary>

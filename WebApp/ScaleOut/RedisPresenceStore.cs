@@ -10,7 +10,7 @@ namespace WebApp.ScaleOut;
 /// While Redis is unreachable every answer comes from this instance's own sockets at once; when it is back this
 /// instance beats, shares every room again and re-reads every list (the others do the same), so presence is whole.
 /// </summary>
-public sealed class RedisPresenceStore(RedisSite site, RoomConnectionRegistry registry, ILogger<RedisPresenceStore> logger)
+public sealed class RedisPresenceStore(RedisSite site, ILogger<RedisPresenceStore> logger)
     : IPresenceStore, IHostedService
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("chat:presence");
@@ -18,6 +18,8 @@ public sealed class RedisPresenceStore(RedisSite site, RoomConnectionRegistry re
     /// <summary>How long an instance counts as alive after its last beat (three beats).</summary>
     public static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(15);
 
+    /// <summary>This instance's own people, what every answer falls back to while Redis is unreachable.</summary>
+    private readonly InProcessPresenceStore _here = new();
     private IPresenceSubscriber? _subscriber;
     private volatile bool _stopped;
 
@@ -44,11 +46,11 @@ public sealed class RedisPresenceStore(RedisSite site, RoomConnectionRegistry re
     /// <summary>This instance is leaving: the others stop counting its people at once instead of when the heartbeat expires.</summary>
     public Task ForgetThisInstanceAsync() => site.Database.KeyDeleteAsync(InstanceKey);
 
-    public async Task ShareAsync(int roomId)
+    public async Task ShareAsync(int roomId, IReadOnlyList<PresentPerson> people)
     {
+        await _here.ShareAsync(roomId, people);
         // A room emptied by the stop itself: ForgetThisInstanceAsync already tells the others.
         if (_stopped || !site.IsConnected) return;
-        var people = registry.TryGetRoom(roomId)?.People() ?? [];
         try
         {
             if (people.Count == 0) await site.Database.HashDeleteAsync(RoomKey(roomId), site.InstanceField);
@@ -64,8 +66,7 @@ public sealed class RedisPresenceStore(RedisSite site, RoomConnectionRegistry re
 
     public async Task<IReadOnlyList<string>> OnlineNamesAsync(int roomId)
     {
-        var here = registry.TryGetRoom(roomId);
-        if (_stopped || !site.IsConnected) return here?.OnlineNames() ?? [];
+        if (_stopped || !site.IsConnected) return await _here.OnlineNamesAsync(roomId);
         try
         {
             var db = site.Database;
@@ -82,13 +83,13 @@ public sealed class RedisPresenceStore(RedisSite site, RoomConnectionRegistry re
                     if (tab > 0) names[line[..tab]] = line[(tab + 1)..];
                 }
             }
-            foreach (var (userId, name) in here?.People() ?? []) names[userId] = name;
+            foreach (var (userId, name) in _here.Here(roomId)) names[userId] = name;
             return [.. names.Values.Order(StringComparer.CurrentCultureIgnoreCase)];
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             logger.LogWarning(e, "Presence for room {RoomId} from this instance only: Redis unreachable", roomId);
-            return here?.OnlineNames() ?? [];
+            return await _here.OnlineNamesAsync(roomId);
         }
     }
 

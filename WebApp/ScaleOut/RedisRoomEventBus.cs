@@ -14,7 +14,10 @@ public sealed class RedisRoomEventBus(RedisSite site, ILogger<RedisRoomEventBus>
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("chat:messages");
 
-    /// <summary>A message on the channel: the sending instance's id, the room id, the sequence number, then the frame.</summary>
+    /// <summary>
+    /// A message on the channel: the sending instance's id, the room id, the event's sequence number (0 for an
+    /// ephemeral event, which has none), then the frame.
+    /// </summary>
     private const int Header = 16 + 4 + 8;
 
     private IRoomEventSubscriber? _subscriber;
@@ -40,6 +43,14 @@ public sealed class RedisRoomEventBus(RedisSite site, ILogger<RedisRoomEventBus>
 
     public void Publish(int roomId, long seq, byte[] frame)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(seq, 1);
+        Send(roomId, seq, frame);
+    }
+
+    public void PublishEphemeral(int roomId, byte[] frame) => Send(roomId, 0, frame);
+
+    private void Send(int roomId, long seq, byte[] frame)
+    {
         if (_stopped || !site.IsConnected) return;
         var payload = new byte[Header + frame.Length];
         site.InstanceId.TryWriteBytes(payload);
@@ -55,7 +66,8 @@ public sealed class RedisRoomEventBus(RedisSite site, ILogger<RedisRoomEventBus>
         if (_stopped || payload.Length < Header || new Guid(payload.AsSpan(0, 16)) == site.InstanceId) return;
         var roomId = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(16));
         var seq = BinaryPrimitives.ReadInt64LittleEndian(payload.AsSpan(20));
-        _subscriber?.OnRemoteMessage(roomId, seq, payload[Header..]);
+        if (seq == 0) _subscriber?.OnRemoteEphemeral(roomId, payload[Header..]);
+        else _subscriber?.OnRemoteEvent(roomId, seq, payload[Header..]);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>

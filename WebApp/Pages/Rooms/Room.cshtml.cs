@@ -89,7 +89,7 @@ public sealed class RoomModel(
 
     /// <summary>Compiled once: every page view runs it, and EF Core's per-call query preparation showed in the profile.</summary>
     private static readonly Func<AppDbContext, int, long, int, IAsyncEnumerable<ChatMessage>> NewestMessagesBefore =
-        EF.CompileAsyncQuery((AppDbContext db, int roomId, long before, int count) => db.Messages.AsNoTracking()
+        EF.CompileAsyncQuery((AppDbContext db, int roomId, long before, int count) => db.Messages.AsNoTracking().Include(m => m.Mentions)
             .Where(m => m.RoomId == roomId && m.Seq < before)
             .OrderByDescending(m => m.Seq)
             .Take(count));
