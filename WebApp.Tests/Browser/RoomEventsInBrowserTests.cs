@@ -449,8 +449,8 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
     private void CloseSocketsOf(string slug, string userId)
     {
         // Whichever of them the browser's offline mode has not ended already.
-        var registry = server.Services.GetRequiredService<RoomConnectionRegistry>();
-        foreach (var socket in registry.All.Where(c => c.Grant.Room == slug && c.Grant.UserId == userId).ToList())
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
+        foreach (var socket in rooms.Sessions.Where(c => c.Grant.Room == slug && c.Grant.UserId == userId).ToList())
         {
             socket.Close(WebSocketCloseStatus.EndpointUnavailable, "test drops the connection");
         }
