@@ -316,6 +316,9 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             var editedId = await alice.SendAndWaitAsync("this one will change");
             var deletedId = await alice.SendAndWaitAsync("this one will go");
             await Expect(bob.Messages).ToHaveCountAsync(3);
+            // Bob's last applied event is then a change, numbered after the last message he has.
+            await alice.EditAsync(alice.MessageById(keptId), "this one stays, fixed");
+            await Expect(bob.MessageById(keptId)).ToHaveAttributeAsync("data-edited", "true");
             var resumedAfter = new List<string>();
             bobPage.WebSocket += (_, socket) => resumedAfter.Add(new Uri(socket.Url).Query);
 
@@ -339,11 +342,46 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             await Expect(bob.MessageById(deletedId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
             await Expect(bobPage.Locator("#messages")).Not.ToContainTextAsync("this one will go");
             await Expect(bob.MessageById(newId)).ToBeVisibleAsync();
-            await Expect(bob.MessageById(keptId).Locator(".message-text")).ToHaveTextAsync("this one stays");
+            await Expect(bob.MessageById(keptId).Locator(".message-text")).ToHaveTextAsync("this one stays, fixed");
             string[] ids = [keptId, editedId, deletedId, newId];
             Assert.Equal(ids, await bobPage.Locator("#messages .message").EvaluateAllAsync<string[]>("all => all.map(m => m.id)"));
-            // It asked for what came after the last event it had applied, not after the last message.
+            // It asked for what came after the last event it had applied (an edit), not after the last message it had.
+            Assert.Equal(long.Parse((await bob.MessageById(deletedId).GetAttributeAsync("data-seq"))!) + 1, lastSeqBobSaw);
             Assert.Contains($"after={lastSeqBobSaw}", resumedAfter.Last());
+        });
+
+    [Fact]
+    public Task A_change_to_a_message_older_than_the_page_holds_adds_nothing() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(A_change_to_a_message_older_than_the_page_holds_adds_nothing), async pages =>
+        {
+            using var writer = server.NewVisitor();
+            var slug = await writer.SignUpWithRoomAsync("Long history");
+            var size = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatOptions>>().Value.HistorySize;
+            using (var history = await writer.ConnectAsync(slug))
+            {
+                for (var i = 0; i < size + 2; i++)
+                {
+                    await history.SendMessageAsync($"history {i}");
+                    await history.ReceiveTextAsync();
+                }
+            }
+            var offPage = await server.QueryAsync(db => db.Messages.Where(m => m.Room!.Slug == slug).OrderBy(m => m.Seq).Select(m => m.Id).Take(2).ToListAsync());
+
+            var page = await SignedInPersonAsync(pages, "reader");
+            var room = new RoomPage(page);
+            await room.OpenAsync(slug);
+            await Expect(room.Messages).ToHaveCountAsync(size);
+
+            using var socket = await writer.ConnectAsync(slug);
+            await socket.SendTextAsync($$"""{"type":"edit","id":{{offPage[0]}},"text":"an old message, edited"}""");
+            await socket.SendTextAsync($$"""{"type":"delete","id":{{offPage[1]}}}""");
+            await socket.SendMessageAsync("after the changes");
+
+            await Expect(room.MessageWithText("after the changes")).ToBeVisibleAsync();
+            await Expect(room.Messages).ToHaveCountAsync(size + 1);
+            foreach (var id in offPage) await Expect(page.Locator($"#m-{id}")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#messages")).Not.ToContainTextAsync("an old message, edited");
+            await Expect(page.Locator("#messages .deleted")).ToHaveCountAsync(0);
         });
 
     [Theory]
@@ -362,7 +400,8 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             await alice.EditAsync(alice.MessageById(editedId), "edited");
             await alice.DeleteAsync(alice.MessageById(deletedId));
             await Expect(alice.MessageById(deletedId)).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bdeleted\b"));
-            await bob.Composer.PressSequentiallyAsync("typing");
+            // Typed slowly enough to outlast the page's 3-second pause after the signal its last message sent.
+            await bob.Composer.PressSequentiallyAsync("still typing", new() { Delay = 400 });
             await Expect(alice.Typing).Not.ToBeEmptyAsync();
             await Expect(alicePage.Locator("#messages .mention-me")).ToHaveCountAsync(1);
             await alice.Composer.PressAsync("ArrowUp");
