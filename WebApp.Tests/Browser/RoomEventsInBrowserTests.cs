@@ -201,8 +201,11 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
 
             await bob.Composer.PressSequentiallyAsync("hel");
             await Expect(alice.Typing).ToHaveTextAsync($"{bobName} is typing…");
-            await Expect(alice.Typing).ToBeEmptyAsync(UntilTypingExpires);
+            // Frames reach a page in order: once Alice's next message is on Bob's page, so is his own typing frame.
+            await alice.SendWithEnterAsync("are you typing?");
+            await Expect(bob.MessageWithText("are you typing?")).ToBeVisibleAsync();
             Assert.Equal("", await bob.Typing.TextContentAsync());
+            await Expect(alice.Typing).ToBeEmptyAsync(UntilTypingExpires);
 
             // A message from the typist clears the line at once, in the same step that shows the message.
             await bob.Composer.FillAsync("");
