@@ -42,6 +42,25 @@ public sealed class HostileClientTests(StrictChatServer server) : IAsyncLifetime
         Assert.Equal(WebSocketState.Open, socket.State);
     }
 
+    /// <summary>Edits and deletions are changes to the room like new messages, and share their budget.</summary>
+    [Theory]
+    [InlineData("edit")]
+    [InlineData("delete")]
+    public async Task Edits_and_deletions_beyond_the_rate_limit_are_rejected(string kind)
+    {
+        using var socket = await _mallory.ConnectAsync(_slug);
+        await socket.SendMessageAsync("the one to change");
+        var id = System.Text.RegularExpressions.Regex.Match(await socket.ReceiveTextAsync(), "id=\"m-(\\d+)\"").Groups[1].Value;
+
+        // A deletion of a message already deleted is refused for that, once the budget lets it through.
+        for (var i = 0; i < 25; i++) await socket.SendTextAsync($$"""{"type":"{{kind}}","id":{{id}},"text":"version {{i}}"}""");
+        var answers = new List<string>();
+        for (var i = 0; i < 25; i++) answers.Add(await socket.ReceiveTextAsync());
+
+        Assert.InRange(answers.Count(a => a.Contains("Slow down")), 2, 6);
+        Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
     [Fact]
     public async Task Sustained_flood_is_closed_with_1008()
     {
