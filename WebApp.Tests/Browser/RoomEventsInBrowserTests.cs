@@ -287,6 +287,64 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
         });
 
     [Fact]
+    public Task Messages_that_arrive_while_you_read_further_up_are_not_marked_read_until_you_scroll_down() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Messages_that_arrive_while_you_read_further_up_are_not_marked_read_until_you_scroll_down), async pages =>
+        {
+            using var writer = server.NewVisitor();
+            var slug = await writer.SignUpWithRoomAsync("Reading up");
+            using (var history = await writer.ConnectAsync(slug))
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    await history.SendMessageAsync($"history {i}");
+                    await history.ReceiveTextAsync();
+                }
+            }
+
+            var page = await SignedInPersonAsync(pages, "reader");
+            // The page's own clock, moved on by the test, so "at most once a second" has surely passed when it checks.
+            await page.Clock.InstallAsync();
+            var sent = new List<string>();
+            page.WebSocket += (_, socket) => socket.FrameSent += (_, frame) => { lock (sent) sent.Add(frame.Text ?? ""); };
+            var room = new RoomPage(page);
+            await room.OpenAsync(slug);
+            var seqOnOpen = await page.Locator("#room").GetAttributeAsync("data-event-seq");
+            await WaitUntilSentAsync(sent, $$"""{"type":"read","seq":{{seqOnOpen}}}""");
+
+            await page.Locator("#messages").EvaluateAsync("e => e.scrollTop = 0");
+            using (var socket = await writer.ConnectAsync(slug)) await socket.SendMessageAsync("news while you read");
+            await Expect(page.Locator("#new-messages")).ToBeVisibleAsync();
+            var news = await room.Message("news while you read").GetAttributeAsync("data-seq");
+            await page.Clock.FastForwardAsync(2_000);
+            // A typing signal marks this point in the stream of frames the page sends.
+            await room.Composer.PressSequentiallyAsync("x");
+            await WaitUntilSentAsync(sent, """{"type":"typing"}""");
+
+            await page.ClickAsync("#new-messages");
+            await page.Clock.FastForwardAsync(2_000);
+            var readNews = $$"""{"type":"read","seq":{{news}}}""";
+            await WaitUntilSentAsync(sent, readNews);
+            var frames = Sent(sent).Split('\n');
+            Assert.True(Array.IndexOf(frames, readNews) > Array.IndexOf(frames, """{"type":"typing"}"""), "the page reported the news read while it was scrolled up: " + Sent(sent));
+        });
+
+    private static string Sent(List<string> sent)
+    {
+        lock (sent) return string.Join('\n', sent);
+    }
+
+    /// <summary>Waits until the page has sent exactly <paramref name="frame"/> on its socket.</summary>
+    private static async Task WaitUntilSentAsync(List<string> sent, string frame)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Sent(sent).Split('\n').Contains(frame))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the page never sent {frame}; it sent: {Sent(sent)}");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public Task Messages_that_name_you_are_marked_for_you_only() =>
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Messages_that_name_you_are_marked_for_you_only), async pages =>
         {
