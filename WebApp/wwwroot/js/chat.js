@@ -290,7 +290,7 @@
             const shown = document.getElementById(frame.id);
             if (frame.hasAttribute('hx-swap-oob')) {
                 // An edit or deletion: it changes a message on this page, or, for one older than the page holds,
-                // nothing (htmx would otherwise be free to put it somewhere).
+                // nothing (htmx would append it to the list instead).
                 if (!shown) event.detail.cancelled = true;
                 else focusWasIn = shown.contains(document.activeElement) ? frame.id : null;
             } else {
