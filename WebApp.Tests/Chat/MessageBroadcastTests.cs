@@ -245,7 +245,7 @@ public sealed class MessageBroadcastTests(ChatServer server)
         await socket.SendMessageAsync("ahoy");
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, saved.StatusCode);
-        Assert.Contains("<span class=\"message-author\" dir=\"auto\">Captain Alice</span>", await socket.ReceiveTextAsync());
+        Assert.Matches("<a class=\"message-author\" href=\"/people/[^\"]+\" dir=\"auto\">Captain Alice</a>", await socket.ReceiveTextAsync());
         Assert.Contains("Captain Alice", await alice.Http.GetStringAsync("/"));
     }
 }

@@ -8,7 +8,10 @@ public enum RevocationKind
     /// <summary>A browser session signed out: only the sockets opened from that session close.</summary>
     SignedOut,
 
-    /// <summary>The user changed: sockets opened before a security-stamp change, or of a locked-out user, close.</summary>
+    /// <summary>
+    /// The user changed: sockets opened before a security-stamp change, or of a locked-out user, close; the others
+    /// go on under the user's current display name (<see cref="RevocationSignal.DisplayName"/>).
+    /// </summary>
     UserChanged,
 
     UserDeleted,
@@ -21,13 +24,15 @@ public enum RevocationKind
 }
 
 /// <summary>Something that ends or changes socket authorization; applied on every instance (<see cref="IRevocationBus"/>).</summary>
+/// <param name="DisplayName">For <see cref="RevocationKind.UserChanged"/>: the name the user now shows.</param>
 public sealed record RevocationSignal(
-    RevocationKind Kind, string UserId, string? SessionId = null, string? StampHash = null, bool LockedOut = false, int RoomId = 0)
+    RevocationKind Kind, string UserId, string? SessionId = null, string? StampHash = null, bool LockedOut = false, int RoomId = 0,
+    string? DisplayName = null)
 {
     public static RevocationSignal SignedOut(string userId, string sessionId) => new(RevocationKind.SignedOut, userId, SessionId: sessionId);
 
-    public static RevocationSignal UserChanged(string userId, string stampHash, bool lockedOut) =>
-        new(RevocationKind.UserChanged, userId, StampHash: stampHash, LockedOut: lockedOut);
+    public static RevocationSignal UserChanged(string userId, string stampHash, bool lockedOut, string? displayName = null) =>
+        new(RevocationKind.UserChanged, userId, StampHash: stampHash, LockedOut: lockedOut, DisplayName: displayName);
 
     public static RevocationSignal UserDeleted(string userId) => new(RevocationKind.UserDeleted, userId);
 

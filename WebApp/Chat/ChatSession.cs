@@ -17,6 +17,7 @@ public sealed class ChatSession : IDisposable
     private readonly LazyTokenBucket _strikes;
     private readonly TimeSpan _typingInterval;
     private SocketGrant _grant;
+    private string _displayName;
     private long _lastTypingAt;
 
     public ChatSession(ChatConnection connection, SocketGrant grant, RoomInfo room, ChatOptions options, TimeProvider clock)
@@ -24,6 +25,7 @@ public sealed class ChatSession : IDisposable
         Connection = connection;
         Room = room;
         _grant = grant;
+        _displayName = grant.DisplayName;
         _clock = clock;
         _typingInterval = options.TypingInterval;
         var now = clock.GetTimestamp();
@@ -44,6 +46,12 @@ public sealed class ChatSession : IDisposable
     /// <summary>The token this socket currently runs on; replaced by each accepted refresh.</summary>
     public SocketGrant Grant => Volatile.Read(ref _grant);
 
+    /// <summary>The name the user shows now: the token's, or a newer one from a rename since (<see cref="Rename"/>).</summary>
+    public string DisplayName => Volatile.Read(ref _displayName);
+
+    /// <summary>The user changed their display name while this socket was open.</summary>
+    public void Rename(string displayName) => Volatile.Write(ref _displayName, displayName);
+
     /// <summary>The room's owner may delete anyone's message in it.</summary>
     public bool IsRoomOwner => Room.OwnerId == Grant.UserId;
 
@@ -57,6 +65,7 @@ public sealed class ChatSession : IDisposable
     public void ExtendAuthorization(SocketGrant grant)
     {
         Volatile.Write(ref _grant, grant);
+        Volatile.Write(ref _displayName, grant.DisplayName);
         _deadline.Change(TimeLeft(grant), Timeout.InfiniteTimeSpan);
     }
 

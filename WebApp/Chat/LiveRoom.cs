@@ -89,7 +89,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             _members = _members.Add(member);
             var userId = session.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
-            _people = _people.SetItem(userId, (session.Grant.DisplayName, sockets + 1));
+            _people = _people.SetItem(userId, (session.DisplayName, sockets + 1));
             cameOnline = sockets == 0;
             if (cameOnline) _presenceVersion++;
             deliveredSeq = _deliveredSeq;
@@ -178,7 +178,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     {
         var received = services.Clock.GetTimestamp();
         var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
-        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.Grant.DisplayName, text, clientId, mentions));
+        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions));
         if (result?.Event is not { } stored) return;
         var frame = await RenderAsync(stored);
         if (result.IsNew)
@@ -331,7 +331,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// <summary>Tells everyone here and on the other instances that <paramref name="sender"/> is typing; not stored, no number.</summary>
     public async Task TypingAsync(ChatSession sender)
     {
-        var frame = await services.Frames.TypingAsync(new PresentPerson(sender.Grant.UserId, sender.Grant.DisplayName));
+        var frame = await services.Frames.TypingAsync(new PresentPerson(sender.Grant.UserId, sender.DisplayName));
         SendEphemeral(frame);
         try
         {
@@ -349,6 +349,34 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     private void SendEphemeral(byte[] frame)
     {
         lock (_lock) SendToAll(frame);
+    }
+
+    // ---- Renames --------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A user's display name changed (on any instance): their sessions here go on under it, the pages here are told
+    /// (they rename that author's messages on screen), and the online list is announced again if they are here.
+    /// </summary>
+    public async Task RenameAsync(string userId, string displayName)
+    {
+        bool present;
+        lock (_lock)
+        {
+            foreach (var member in _members)
+            {
+                if (member.Session.Grant.UserId == userId) member.Session.Rename(displayName);
+            }
+            present = _people.TryGetValue(userId, out var person);
+            if (present)
+            {
+                _people = _people.SetItem(userId, (displayName, person.Sockets));
+                _presenceVersion++;
+            }
+        }
+        if (IsEmpty) return;
+        var frame = await services.Frames.AuthorRenamedAsync(new PresentPerson(userId, displayName));
+        lock (_lock) SendToAll(frame);
+        if (present) SchedulePresenceAnnouncement();
     }
 
     // ---- Presence -------------------------------------------------------------------------------------------

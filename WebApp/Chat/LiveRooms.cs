@@ -75,6 +75,12 @@ public sealed class LiveRooms : IRoomEventSubscriber, IPresenceSubscriber
         }
     }
 
+    /// <summary>A user's display name changed: every live room here hears of it (their messages may be on any page).</summary>
+    public async Task RenameAsync(string userId, string displayName)
+    {
+        foreach (var room in _rooms.Values) await room.RenameAsync(userId, displayName);
+    }
+
     void IRoomEventSubscriber.OnRemoteEvent(int roomId, long seq, byte[] frame) => TryGetRoom(roomId)?.OnRemoteEvent(seq, frame);
 
     void IRoomEventSubscriber.OnRemoteEphemeral(int roomId, byte[] frame) => TryGetRoom(roomId)?.OnRemoteEphemeral(frame);

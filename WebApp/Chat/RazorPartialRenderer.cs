@@ -22,6 +22,7 @@ public sealed class RazorPartialRenderer(
     public const string ErrorPartial = "/Pages/Rooms/_ChatError.cshtml";
     public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
     public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";
+    public const string AuthorRenamedPartial = "/Pages/Rooms/_AuthorRenamed.cshtml";
 
     /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
     public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null) =>

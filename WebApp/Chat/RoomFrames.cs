@@ -27,6 +27,12 @@ public sealed class RoomFrames(RazorPartialRenderer renderer)
     /// <summary>Someone is typing: <c>&lt;div class="typing-event" data-user-id data-name&gt;</c>, which the page shows in <c>#typing</c>.</summary>
     public Task<byte[]> TypingAsync(PresentPerson person) => renderer.RenderFrameAsync(RazorPartialRenderer.TypingPartial, person);
 
+    /// <summary>
+    /// Someone's display name changed: <c>&lt;div class="author-renamed" data-user-id data-name&gt;</c>, from which the
+    /// page renames that author's messages on screen.
+    /// </summary>
+    public Task<byte[]> AuthorRenamedAsync(PresentPerson person) => renderer.RenderFrameAsync(RazorPartialRenderer.AuthorRenamedPartial, person);
+
     /// <summary>An error for one socket, for the composer's error line.</summary>
     public Task<byte[]> ErrorAsync(string message) => renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, message);
 

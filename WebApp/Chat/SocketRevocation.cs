@@ -7,7 +7,7 @@ namespace WebApp.Chat;
 /// The chat's part of a revocation (<see cref="Revocations"/> calls it on every instance): forgets cached room
 /// memberships, and closes at once the sockets whose authorization is gone.
 /// </summary>
-public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, ILogger<SocketRevocation> logger)
+public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, IHostApplicationLifetime lifetime, ILogger<SocketRevocation> logger)
     : IRevocationListener
 {
     public void OnRevoked(RevocationSignal signal)
@@ -20,6 +20,7 @@ public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, I
             case RevocationKind.UserChanged:
                 Close(c => c.Grant.UserId == signal.UserId && (signal.LockedOut || c.Grant.StampHash != signal.StampHash),
                     ChatCloseCodes.Unauthorized, signal.LockedOut ? "account locked out" : "security stamp changed");
+                if (signal.DisplayName is { } renamed) _ = RenameAsync(signal.UserId, renamed);
                 break;
             case RevocationKind.UserDeleted:
                 Close(c => c.Grant.UserId == signal.UserId, ChatCloseCodes.Unauthorized, "account deleted");
@@ -31,6 +32,19 @@ public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, I
             case RevocationKind.InvitedToRoom:
                 directory.ForgetMembership(signal.RoomId, signal.UserId);
                 break;
+        }
+    }
+
+    /// <summary>Off the signal's thread (listeners must not block): renders once per room with sockets here.</summary>
+    private async Task RenameAsync(string userId, string displayName)
+    {
+        try
+        {
+            if (!lifetime.ApplicationStopping.IsCancellationRequested) await rooms.RenameAsync(userId, displayName);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Telling the rooms that user {UserId} was renamed failed", userId);
         }
     }
 

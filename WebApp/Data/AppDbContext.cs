@@ -28,7 +28,8 @@ public class AppDbContext(DbContextOptions options) : IdentityDbContext<AppUser>
         {
             user.Property(u => u.DisplayName).HasMaxLength(AppUser.DisplayNameMaxLength);
             // No length limit on keys: NFKC can lengthen text (U+FDFA alone becomes 18 characters).
-            user.HasIndex(u => u.NormalizedDisplayName);
+            // Unique: two people never show the same name (NULL, in rows older than the column, clashes with none).
+            user.HasIndex(u => u.NormalizedDisplayName).IsUnique();
         });
 
         builder.Entity<Room>(room =>

@@ -10,11 +10,14 @@ public sealed class AppUser : IdentityUser
     public string? DisplayName { get; set; }
 
     /// <summary>
-    /// <see cref="UserText.Key"/> of <see cref="EffectiveDisplayName"/> (set or derived), which invites by name
-    /// compare; kept current by AppUserManager on every create and update. Null only in rows older than the column,
-    /// until the start-up backfill.
+    /// <see cref="UserText.Key"/> of <see cref="EffectiveDisplayName"/> (set or derived), which invites and mentions
+    /// by name compare; unique (a unique index), so nobody can take anybody's name in any form; kept current by
+    /// AppUserManager on every create and update. Null only in rows older than the column, until the start-up backfill.
     /// </summary>
     public string? NormalizedDisplayName { get; set; }
+
+    /// <summary>When the account was registered (UTC); null for accounts older than the column.</summary>
+    public DateTime? CreatedAt { get; set; }
 
     public string EffectiveDisplayName => NameFor(DisplayName, Email ?? UserName);
 

@@ -30,7 +30,16 @@ public static class DatabaseStartup
         {
             foreach (var user in users)
             {
-                user.NormalizedDisplayName = UserText.Key(user.EffectiveDisplayName);
+                // Display names are unique: an old one someone already has (in any form) gets the first free suffix.
+                var name = user.EffectiveDisplayName;
+                var key = UserText.Key(name);
+                for (var n = 2; await db.Users.AnyAsync(other => other.Id != user.Id && other.NormalizedDisplayName == key)
+                    || users.Any(other => other != user && other.NormalizedDisplayName == key); n++)
+                {
+                    user.DisplayName = $"{name}-{n}";
+                    key = UserText.Key(user.DisplayName);
+                }
+                user.NormalizedDisplayName = key;
                 user.NormalizedEmail = user.Email is null ? null : UserText.Key(user.Email);
                 // User names are unique: two old ones that the new rule makes equal keep their old keys.
                 var userName = user.UserName is null ? null : UserText.Key(user.UserName);

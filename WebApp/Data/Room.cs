@@ -31,30 +31,36 @@ public sealed class Room
     public List<RoomMember> Members { get; } = [];
 
     /// <summary>
-    /// A lowercase ASCII slug: accents folded, every other run of characters a single dash.
-    /// Names with no Latin letters or digits at all (e.g. "日本語") fall back to "room".
+    /// The room's address part: the name under NFKC, lower-cased (invariant), keeping the letters and digits of every
+    /// script (and the combining marks that belong to them), with every run of anything else as one <c>-</c>, at most
+    /// <see cref="SlugMaxLength"/> UTF-16 units (never cutting a character in two). <c>雑談部屋</c> stays
+    /// <c>雑談部屋</c> (percent-encoded in URLs), <c>Café au lait!</c> becomes <c>café-au-lait</c>. A name with no letter
+    /// or digit at all becomes <c>room</c>.
     /// </summary>
     public static string SlugFrom(string name)
     {
-        var folded = name.Normalize(NormalizationForm.FormD);
-        var slug = new StringBuilder(Math.Min(folded.Length, SlugMaxLength));
+        var slug = new StringBuilder(Math.Min(name.Length, SlugMaxLength));
         var pendingDash = false;
-        foreach (var c in folded)
+        var afterLetter = false;
+        foreach (var rune in name.Normalize(NormalizationForm.FormKC).EnumerateRunes())
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
-            if (char.IsAsciiLetterOrDigit(c))
-            {
-                if (pendingDash && slug.Length > 0) slug.Append('-');
-                pendingDash = false;
-                slug.Append(char.ToLowerInvariant(c));
-                if (slug.Length >= SlugMaxLength) break;
-            }
-            else
+            var category = Rune.GetUnicodeCategory(rune);
+            var keep = Rune.IsLetterOrDigit(rune)
+                || (afterLetter && category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark);
+            if (!keep)
             {
                 pendingDash = true;
+                afterLetter = false;
+                continue;
             }
+            var lower = Rune.ToLowerInvariant(rune);
+            var needed = lower.Utf16SequenceLength + (pendingDash && slug.Length > 0 ? 1 : 0);
+            if (slug.Length + needed > SlugMaxLength) break;
+            if (pendingDash && slug.Length > 0) slug.Append('-');
+            pendingDash = false;
+            afterLetter = true;
+            slug.Append(lower.ToString());
         }
-        var result = slug.ToString().TrimEnd('-');
-        return result.Length == 0 ? "room" : result;
+        return slug.Length == 0 ? "room" : slug.ToString();
     }
 }

@@ -178,6 +178,9 @@ namespace WebApp.Data.Migrations
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DisplayName")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -227,7 +230,8 @@ namespace WebApp.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NormalizedDisplayName");
+                    b.HasIndex("NormalizedDisplayName")
+                        .IsUnique();
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
@@ -505,7 +509,7 @@ namespace WebApp.Data.Migrations
             modelBuilder.Entity("WebApp.Data.MessageMention", b =>
                 {
                     b.HasOne("WebApp.Data.ChatMessage", null)
-                        .WithMany()
+                        .WithMany("Mentions")
                         .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
@@ -549,6 +553,11 @@ namespace WebApp.Data.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("WebApp.Data.ChatMessage", b =>
+                {
+                    b.Navigation("Mentions");
                 });
 
             modelBuilder.Entity("WebApp.Data.Room", b =>

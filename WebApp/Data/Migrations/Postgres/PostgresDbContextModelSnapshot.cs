@@ -189,6 +189,9 @@ namespace WebApp.Data.Migrations.Postgres
                         .IsConcurrencyToken()
                         .HasColumnType("text");
 
+                    b.Property<DateTime?>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("DisplayName")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -238,7 +241,8 @@ namespace WebApp.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NormalizedDisplayName");
+                    b.HasIndex("NormalizedDisplayName")
+                        .IsUnique();
 
                     b.HasIndex("NormalizedEmail")
                         .HasDatabaseName("EmailIndex");
@@ -520,7 +524,7 @@ namespace WebApp.Data.Migrations.Postgres
             modelBuilder.Entity("WebApp.Data.MessageMention", b =>
                 {
                     b.HasOne("WebApp.Data.ChatMessage", null)
-                        .WithMany()
+                        .WithMany("Mentions")
                         .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
@@ -564,6 +568,11 @@ namespace WebApp.Data.Migrations.Postgres
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("WebApp.Data.ChatMessage", b =>
+                {
+                    b.Navigation("Mentions");
                 });
 
             modelBuilder.Entity("WebApp.Data.Room", b =>

@@ -67,6 +67,12 @@ public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<A
         {
             user.DisplayName = displayName;
             var result = await userManager.UpdateAsync(user);
+            if (result.Errors.FirstOrDefault(e => e.Code == Auth.AppUserManager.DuplicateDisplayNameCode) is { } taken)
+            {
+                ModelState.AddModelError("Input.DisplayName", taken.Description);
+                Load(user);
+                return Page();
+            }
             if (!result.Succeeded)
             {
                 StatusMessage = "Error: your profile could not be saved.";
