@@ -108,8 +108,11 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             await Expect(RoomPage.ActionsButton(bob.MessageById(bobsId))).ToHaveCountAsync(1);
             await Expect(RoomPage.ActionsButton(bob.MessageById(alicesId))).ToHaveCountAsync(0);
 
-            // Reached with Tab from the message list; Enter opens it on its first item, arrows move, Escape closes.
+            // Reached with Tab from the message list, right after the author's name; Enter opens it on its first item,
+            // arrows move, Escape closes.
             await bobPage.Locator("#messages").FocusAsync();
+            await bobPage.Keyboard.PressAsync("Tab");
+            await Expect(bob.MessageById(bobsId).Locator(".message-author")).ToBeFocusedAsync();
             await bobPage.Keyboard.PressAsync("Tab");
             var bobsButton = RoomPage.ActionsButton(bob.MessageById(bobsId));
             await Expect(bobsButton).ToBeFocusedAsync();
@@ -347,6 +350,25 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             await Task.Delay(20);
         }
     }
+
+    [Fact]
+    public Task A_new_display_name_shows_on_that_persons_messages_at_once() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(A_new_display_name_shows_on_that_persons_messages_at_once), async pages =>
+        {
+            var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Renames");
+            var bobsId = await bob.SendAndWaitAsync("written under my old name");
+            await Expect(alice.MessageById(bobsId)).ToBeVisibleAsync();
+            var messagesBefore = await alicePage.Locator("#messages > *").CountAsync();
+
+            var newName = $"Robert {Guid.NewGuid():N}"[..15];
+            var settings = await bobPage.Context.NewPageAsync();
+            await new AccountPages(settings).SetDisplayNameAsync(newName);
+
+            await Expect(alice.MessageById(bobsId).Locator(".message-author")).ToHaveTextAsync(newName);
+            await Expect(bob.MessageById(bobsId).Locator(".message-author")).ToHaveTextAsync(newName);
+            // Nothing was added to the list: the frame only renames.
+            Assert.Equal(messagesBefore, await alicePage.Locator("#messages > *").CountAsync());
+        });
 
     [Fact]
     public Task Messages_that_name_you_are_marked_for_you_only() =>

@@ -285,6 +285,12 @@
             someoneIsTyping(frame.dataset.userId, frame.dataset.name);
             return;
         }
+        if (frame?.classList.contains('author-renamed')) {
+            // Someone changed their display name: not stored, nothing to swap in; their messages here show it now.
+            event.detail.cancelled = true;
+            authorRenamed(frame.dataset.userId, frame.dataset.name);
+            return;
+        }
         if (frame?.id === 'chat-error') editFailed();
         if (frame?.tagName === 'ARTICLE' && /^m-\d+$/.test(frame.id)) {
             const shown = document.getElementById(frame.id);
@@ -317,6 +323,16 @@
         else if (added) newMessages.hidden = false;
         reportReadSoon();
     });
+
+    function authorRenamed(userId, name) {
+        if (!userId || !name) return;
+        for (const message of messages.querySelectorAll(`.message[data-author-id="${CSS.escape(userId)}"]`)) {
+            const author = message.querySelector('.message-author');
+            if (author) author.textContent = name;
+        }
+        const typist = typists.get(userId);
+        if (typist) typist.name = name;
+    }
 
     // A change replaced a message the person was working with: keep their place.
     function afterMessagesReplaced() {
