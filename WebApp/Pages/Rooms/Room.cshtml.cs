@@ -43,6 +43,21 @@ public sealed class RoomModel(
     public bool IsOwner => Room.OwnerId == CurrentUserId;
     public string CurrentUserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
 
+    /// <summary>
+    /// The room's last event number (<see cref="Data.Room.LastSeq"/>), read before the history: the page resumes its
+    /// socket after it (<c>?after=</c>), so an event that lands between the two reads is sent again rather than lost.
+    /// </summary>
+    public long EventSeq { get; private set; }
+
+    /// <summary>The highest event number this person's pages reported shown in the room (<see cref="RoomRead"/>); 0 if none.</summary>
+    public long LastReadSeq { get; private set; }
+
+    /// <summary>
+    /// Index in <see cref="History"/> of the first unread message: posted after <see cref="LastReadSeq"/>, by someone
+    /// else, not deleted. Null when there is none, and on older stretches of history (the divider belongs to the live page).
+    /// </summary>
+    public int? FirstUnreadIndex { get; private set; }
+
     [BindProperty]
     public InviteInput Invite { get; set; } = new();
 
@@ -52,12 +67,14 @@ public sealed class RoomModel(
         if (!await LoadRoomAsync(slug)) return NotFound();
 
         Before = before;
+        (EventSeq, LastReadSeq) = await EventAndReadSeqs(db, Room.Id, CurrentUserId);
         await LoadHistoryAsync(before);
+        if (before is null) FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
         if (Room.IsPrivate) await LoadMembersAsync();
         var online = await presence.OnlineNamesAsync(Room.Id);
-        var me = User.DisplayName();
+        var myName = User.DisplayName();
         // The page is about to connect, so its reader counts as online already.
-        Online = online.Contains(me) || before is not null ? online : [.. online.Append(me).Order(StringComparer.CurrentCultureIgnoreCase)];
+        Online = online.Contains(myName) || before is not null ? online : [.. online.Append(myName).Order(StringComparer.CurrentCultureIgnoreCase)];
         return Page();
     }
 
@@ -76,6 +93,30 @@ public sealed class RoomModel(
             .Where(m => m.RoomId == roomId && m.Seq < before)
             .OrderByDescending(m => m.Seq)
             .Take(count));
+
+    private static int? FirstUnread(IReadOnlyList<ChatMessage> history, long lastReadSeq, string me)
+    {
+        for (var i = 0; i < history.Count; i++)
+        {
+            // Your own messages and deleted placeholders are never "new" to you (as in the rooms list's count).
+            if (history[i].Seq > lastReadSeq && history[i].AuthorId != me && !history[i].IsDeleted) return i;
+        }
+        return null;
+    }
+
+    /// <summary>The room's last event number and this person's read marker in it (0 without one), in one round trip.</summary>
+    private static readonly Func<AppDbContext, int, string, Task<EventAndRead?>> EventAndReadSeqsQuery =
+        EF.CompileAsyncQuery((AppDbContext db, int roomId, string userId) => db.Rooms.AsNoTracking()
+            .Where(r => r.Id == roomId)
+            .Select(r => new EventAndRead(
+                r.LastSeq,
+                db.RoomReads.Where(read => read.RoomId == roomId && read.UserId == userId).Select(read => read.LastReadSeq).FirstOrDefault()))
+            .FirstOrDefault());
+
+    private sealed record EventAndRead(long EventSeq, long LastReadSeq);
+
+    private static async Task<(long EventSeq, long LastReadSeq)> EventAndReadSeqs(AppDbContext db, int roomId, string userId) =>
+        await EventAndReadSeqsQuery(db, roomId, userId) is { } seqs ? (seqs.EventSeq, seqs.LastReadSeq) : (0, 0);
 
     private async Task LoadHistoryAsync(long? before)
     {

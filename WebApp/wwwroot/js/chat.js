@@ -1,10 +1,14 @@
 // The room's live connection. hx-ws opens the socket and swaps in what the server sends; this file owns the rest:
 // - a fresh single-use token before every connect, and a new one sent in-band before it expires (tokens live
 //   only in this closure, never in storage);
-// - resuming: every connect says which message the page saw last (?after=), so the server sends what was missed;
+// - resuming: the room is one numbered stream of events (postings, edits, deletions); every connect says the last
+//   event the page applied (?after=), so the server sends what was missed, and the page applies each once;
 // - sending: each message gets an id made here and waits, shown as "Sending…", until the server echoes it back;
 //   after a reconnect whatever is unacknowledged goes again and the server drops what it already stored;
 // - reconnecting with backoff and jitter, and the close codes (4001: authorize again now; 4003: no access, stop);
+// - what differs per person, applied here from data attributes because every socket gets the same bytes: your own
+//   messages, the messages that mention you, and the actions menu (edit and delete yours; delete any as the owner);
+// - inline editing and deleting, the typing line, and telling the server how far you have read;
 // - the status badge, the composer's keyboard behaviour, and scrolling.
 (() => {
     const room = document.getElementById('room');
@@ -17,6 +21,10 @@
     const pending = document.getElementById('pending');
     const newMessages = document.getElementById('new-messages');
     const errorBox = document.getElementById('chat-error');
+    const typingLine = document.getElementById('typing');
+    const deleteDialog = document.getElementById('delete-dialog');
+    const myId = room.dataset.userId;
+    const ownsRoom = room.dataset.roomOwner === 'true';
 
     // Reconnects are ours, because each one needs a new token first.
     htmx.config.ws = { ...htmx.config.ws, reconnect: false, pauseOnBackground: false };
@@ -32,6 +40,10 @@
     let retryTimer = null;
     let refreshTimer = null;
     const unacknowledged = []; // { clientId, text }, in the order they were written
+    let waitingToRetry = false;
+    // The last room event this page has applied: the number the page was rendered at (read before its history),
+    // then every posting's data-seq and every change's data-event-seq that arrives.
+    let lastEventSeq = Number(room.dataset.eventSeq) || 0;
 
     function setState(next) {
         state = next;
@@ -87,6 +99,7 @@
 
     async function connect() {
         clearTimeout(retryTimer);
+        waitingToRetry = false;
         setState(attempt === 0 ? 'connecting' : 'reconnecting');
         try {
             nextToken = await fetchToken();
@@ -102,13 +115,16 @@
         const base = Math.min(500 * 2 ** (attempt - 1), 30000);
         const delay = base * (0.7 + Math.random() * 0.6);
         setState('reconnecting');
+        waitingToRetry = true;
         retryTimer = setTimeout(connect, delay);
     }
 
-    function lastSeenSeq() {
-        const shown = messages.querySelectorAll('.message');
-        return shown.length ? shown[shown.length - 1].dataset.seq : '0';
-    }
+    // Back from a network outage: try now rather than after a backoff that grew while the network was gone.
+    window.addEventListener('online', () => {
+        if (!waitingToRetry) return;
+        attempt = 0;
+        connect();
+    });
 
     socketHost.addEventListener('htmx:ws:before:connection', (event) => {
         if (!nextToken) {
@@ -117,7 +133,7 @@
         }
         const connection = event.detail.connection;
         const url = new URL(connection.url);
-        url.searchParams.set('after', lastSeenSeq());
+        url.searchParams.set('after', String(lastEventSeq));
         connection.url = url.toString();
         connection.config.protocols = ['chat.v1', 'bearer.' + nextToken];
         nextToken = null;
@@ -129,15 +145,22 @@
         showError('');
         scheduleRefresh();
         for (const message of unacknowledged) transmit(message);
+        // Report once per connection, so opening a room whose newest message is on screen marks it read.
+        lastReportedSeq = 0;
+        reportReadSoon();
     });
     socketHost.addEventListener('htmx:ws:close', (event) => {
         if (event.detail.reason !== 'closed') return;
         clearTimeout(refreshTimer);
         socket = null;
+        // An edit sent on the old socket may or may not have been stored: let the person save again.
+        editFailed();
         if (event.detail.code === FORBIDDEN) {
             setState('denied');
             showError('You no longer have access to this room.');
             form.querySelectorAll('textarea, button').forEach((control) => { control.disabled = true; });
+            stopEditing(false);
+            for (const button of messages.querySelectorAll('.message-actions')) button.remove();
         } else if (event.detail.code === UNAUTHORIZED) {
             // Authorization ended (expired, signed out elsewhere, password changed): ask again at once;
             // if the session is gone, the token request answers 401 and we go to the login page.
@@ -155,10 +178,17 @@
         return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
     }
 
+    function isOpen() {
+        return socket?.readyState === WebSocket.OPEN;
+    }
+
     function transmit(message) {
-        if (socket?.readyState === WebSocket.OPEN) {
-            socket.send(JSON.stringify({ text: message.text, clientId: message.clientId }));
-        }
+        if (isOpen()) socket.send(JSON.stringify({ text: message.text, clientId: message.clientId }));
+    }
+
+    /** The message id the server knows (article id "m-42" is message 42). */
+    function messageNumber(article) {
+        return Number(article.id.slice(2));
     }
 
     function showPending(message) {
@@ -200,12 +230,24 @@
     });
 
     // Composer: Enter sends, Shift+Enter is a new line, and Enter that confirms an IME composition never sends.
+    // Up arrow in an empty composer edits your last message, as in other chats.
     input.addEventListener('keydown', (event) => {
-        if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+        if (event.isComposing || event.keyCode === 229) return;
+        if (event.key === 'ArrowUp' && input.value === '' && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
+            const last = lastEditableMessage();
+            if (!last) return;
+            event.preventDefault();
+            startEditing(last, null);
+            return;
+        }
+        if (event.key !== 'Enter' || event.shiftKey) return;
         event.preventDefault();
         form.requestSubmit();
     });
-    input.addEventListener('input', fitInput);
+    input.addEventListener('input', () => {
+        fitInput();
+        signalTyping();
+    });
     function fitInput() {
         input.style.height = 'auto';
         input.style.height = Math.min(input.scrollHeight + 2, 200) + 'px';
@@ -213,26 +255,60 @@
 
     // ---- Receiving -----------------------------------------------------------------------------------------
 
+    // Read without running or loading anything (a template's content is inert), to decide what a frame is.
+    function parseFrame(data) {
+        const template = document.createElement('template');
+        template.innerHTML = data;
+        return template.content.firstElementChild;
+    }
+
+    function noteEventSeq(frame) {
+        const seq = Math.max(Number(frame.dataset.seq) || 0, Number(frame.dataset.eventSeq) || 0);
+        if (seq > lastEventSeq) lastEventSeq = seq;
+    }
+
     let wasAtBottom = true;
     let countBefore = 0;
+    let focusWasIn = null; // the id of a message the focus was inside when a change replaced it
     socketHost.addEventListener('htmx:ws:before:message:incoming', (event) => {
         const data = event.detail.message.data;
-        if (typeof data === 'string') {
-            if (data.startsWith('<div id="chat-resync"')) {
-                // Too much was missed to be sent: load the history afresh.
-                event.detail.cancelled = true;
-                location.reload();
-                return;
+        const frame = typeof data === 'string' ? parseFrame(data) : null;
+        if (frame?.id === 'chat-resync') {
+            // Too much was missed to be sent: load the history afresh.
+            event.detail.cancelled = true;
+            location.reload();
+            return;
+        }
+        if (frame?.classList.contains('typing-event')) {
+            // Ephemeral: shown in the typing line, never swapped in.
+            event.detail.cancelled = true;
+            someoneIsTyping(frame.dataset.userId, frame.dataset.name);
+            return;
+        }
+        if (frame?.classList.contains('author-renamed')) {
+            // Someone changed their display name: not stored, nothing to swap in; their messages here show it now.
+            event.detail.cancelled = true;
+            authorRenamed(frame.dataset.userId, frame.dataset.name);
+            return;
+        }
+        if (frame?.id === 'chat-error') editFailed();
+        if (frame?.tagName === 'ARTICLE' && /^m-\d+$/.test(frame.id)) {
+            const shown = document.getElementById(frame.id);
+            if (frame.hasAttribute('hx-swap-oob')) {
+                // An edit or deletion: it changes a message on this page, or, for one older than the page holds,
+                // nothing (htmx would append it to the list instead).
+                if (!shown) event.detail.cancelled = true;
+                else focusWasIn = shown.contains(document.activeElement) ? frame.id : null;
+            } else {
+                if (frame.dataset.clientId) acknowledge(frame.dataset.clientId);
+                stoppedTyping(frame.dataset.authorId);
+                // Already shown: the echo of a message resent after a reconnect, or one the history already held.
+                if (shown) event.detail.cancelled = true;
             }
-            const id = /^\s*<article id="(m-\d+)"/.exec(data)?.[1];
-            if (id) {
-                const clientId = /data-client-id="([0-9a-zA-Z_-]+)"/.exec(data)?.[1];
-                if (clientId) acknowledge(clientId);
-                if (document.getElementById(id)) {
-                    // Already shown: the echo of a message resent after a reconnect.
-                    event.detail.cancelled = true;
-                    return;
-                }
+            noteEventSeq(frame);
+            if (event.detail.cancelled) {
+                reportReadSoon();
+                return;
             }
         }
         wasAtBottom = isAtBottom();
@@ -240,18 +316,379 @@
     });
     socketHost.addEventListener('htmx:ws:after:message:incoming', () => {
         const added = messages.querySelectorAll('.message').length > countBefore;
-        if (!added) return;
-        document.getElementById('empty-room')?.remove();
-        markOwnMessages();
+        if (added) document.getElementById('empty-room')?.remove();
+        decorateMessages();
+        afterMessagesReplaced();
         if (wasAtBottom) scrollToBottom();
-        else newMessages.hidden = false;
+        else if (added) newMessages.hidden = false;
+        reportReadSoon();
     });
 
-    function markOwnMessages() {
-        for (const message of messages.querySelectorAll('.message:not(.mine)')) {
-            if (message.dataset.authorId === room.dataset.userId) message.classList.add('mine');
+    function authorRenamed(userId, name) {
+        if (!userId || !name) return;
+        for (const message of messages.querySelectorAll(`.message[data-author-id="${CSS.escape(userId)}"]`)) {
+            const author = message.querySelector('.message-author');
+            if (author) author.textContent = name;
+        }
+        const typist = typists.get(userId);
+        if (typist) typist.name = name;
+    }
+
+    // A change replaced a message the person was working with: keep their place.
+    function afterMessagesReplaced() {
+        if (openMenu && !openMenu.menu.isConnected) openMenu = null;
+        if (editor && !editor.box.isConnected) {
+            // Saved (or changed elsewhere): back to where the editing started.
+            const back = editor.returnTo;
+            editor = null;
+            if (!document.activeElement || document.activeElement === document.body) focusAfterChange(back);
+        }
+        if (focusWasIn) {
+            const id = focusWasIn;
+            focusWasIn = null;
+            if (!document.activeElement || document.activeElement === document.body) focusAfterChange(id);
         }
     }
+
+    function focusAfterChange(messageId) {
+        const button = messageId && document.getElementById(messageId)?.querySelector('.message-actions');
+        (button || input).focus();
+    }
+
+    // ---- What is yours: own messages, mentions of you, the actions you may take --------------------------
+
+    const decorated = new WeakSet();
+
+    function isDeleted(message) {
+        return message.classList.contains('deleted') || message.dataset.deleted === 'true';
+    }
+
+    function decorateMessages() {
+        const mentionOfMe = `.mention[data-user-id="${CSS.escape(myId)}"]`;
+        for (const message of messages.querySelectorAll('.message')) {
+            if (decorated.has(message)) continue;
+            decorated.add(message);
+            const mine = message.dataset.authorId === myId;
+            if (mine) message.classList.add('mine');
+            if (message.querySelector(mentionOfMe)) message.classList.add('mention-me');
+            if (!isDeleted(message) && (mine || ownsRoom) && state !== 'denied') addActionsButton(message);
+        }
+    }
+
+    function addActionsButton(message) {
+        const meta = message.querySelector('.message-meta');
+        if (!meta) return;
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'message-actions';
+        button.setAttribute('aria-label', 'Message actions');
+        button.setAttribute('aria-haspopup', 'menu');
+        button.setAttribute('aria-expanded', 'false');
+        button.textContent = '⋯';
+        meta.append(button);
+    }
+
+    function lastEditableMessage() {
+        const mine = messages.querySelectorAll('.message.mine:not(.deleted):not([data-deleted="true"])');
+        for (let i = mine.length - 1; i >= 0; i--) {
+            if (mine[i].querySelector('.message-text')) return mine[i];
+        }
+        return null;
+    }
+
+    // ---- Actions menu (WAI-ARIA menu button: Enter, Space or ↓ opens, arrows move, Escape closes) ----------
+
+    let openMenu = null; // { menu, button }
+
+    messages.addEventListener('click', (event) => {
+        const button = event.target.closest('.message-actions');
+        if (!button) return;
+        if (openMenu?.button === button) closeMenu(true);
+        else showMenu(button, 'first');
+    });
+    messages.addEventListener('keydown', (event) => {
+        const button = event.target.closest?.('.message-actions');
+        if (!button || (event.key !== 'ArrowDown' && event.key !== 'ArrowUp')) return;
+        event.preventDefault();
+        showMenu(button, event.key === 'ArrowUp' ? 'last' : 'first');
+    });
+
+    function showMenu(button, focus) {
+        closeMenu(false);
+        const message = button.closest('.message');
+        const menu = document.createElement('div');
+        menu.id = 'message-menu';
+        menu.className = 'message-menu';
+        menu.setAttribute('role', 'menu');
+        menu.setAttribute('aria-label', 'Message actions');
+        if (message.dataset.authorId === myId) menu.append(menuItem('Edit', 'edit', () => startEditing(message, button)));
+        menu.append(menuItem('Delete', 'delete', () => confirmDelete(message, button)));
+        button.after(menu);
+        button.setAttribute('aria-expanded', 'true');
+        button.setAttribute('aria-controls', menu.id);
+        openMenu = { menu, button };
+        const items = menu.querySelectorAll('[role="menuitem"]');
+        items[focus === 'last' ? items.length - 1 : 0].focus();
+        menu.scrollIntoView({ block: 'nearest' });
+    }
+
+    function menuItem(label, action, run) {
+        const item = document.createElement('button');
+        item.type = 'button';
+        item.className = 'message-menu-item';
+        item.setAttribute('role', 'menuitem');
+        item.tabIndex = -1;
+        item.dataset.action = action;
+        item.textContent = label;
+        item.addEventListener('click', () => {
+            closeMenu(false);
+            run();
+        });
+        item.addEventListener('keydown', (event) => {
+            const items = [...item.parentElement.querySelectorAll('[role="menuitem"]')];
+            const at = items.indexOf(item);
+            const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 };
+            if (event.key in moves) {
+                event.preventDefault();
+                items[(moves[event.key] + items.length) % items.length].focus();
+            } else if (event.key === 'Escape' || event.key === 'Tab') {
+                event.preventDefault();
+                event.stopPropagation();
+                closeMenu(true);
+            }
+        });
+        return item;
+    }
+
+    function closeMenu(returnFocus) {
+        if (!openMenu) return;
+        const { menu, button } = openMenu;
+        openMenu = null;
+        menu.remove();
+        button.setAttribute('aria-expanded', 'false');
+        button.removeAttribute('aria-controls');
+        if (returnFocus && button.isConnected) button.focus();
+    }
+
+    document.addEventListener('pointerdown', (event) => {
+        if (openMenu && !openMenu.menu.contains(event.target) && !openMenu.button.contains(event.target)) closeMenu(false);
+    });
+    document.addEventListener('focusin', (event) => {
+        if (openMenu && !openMenu.menu.contains(event.target) && openMenu.button !== event.target) closeMenu(false);
+    });
+
+    // ---- Editing in place ----------------------------------------------------------------------------------
+
+    let editor = null; // { message, text, box, field, original, saving, returnTo: message id to go back to, or null for the composer }
+
+    function startEditing(message, fromButton) {
+        stopEditing(false);
+        const text = message.querySelector('.message-text');
+        if (!text || isDeleted(message)) return;
+        const box = document.createElement('div');
+        box.className = 'message-editor';
+        const field = document.createElement('textarea');
+        field.className = 'message-edit-text';
+        field.id = 'edit-' + message.id;
+        field.dir = 'auto';
+        field.rows = 2;
+        field.maxLength = input.maxLength;
+        field.setAttribute('aria-label', 'Edit message');
+        field.setAttribute('aria-describedby', 'edit-hint-' + message.id);
+        field.value = text.textContent;
+        const hint = document.createElement('p');
+        hint.id = 'edit-hint-' + message.id;
+        hint.className = 'message-edit-hint';
+        hint.textContent = 'Enter to save · Shift+Enter for a new line · Escape to cancel';
+        const save = document.createElement('button');
+        save.type = 'button';
+        save.className = 'btn btn-sm btn-primary message-edit-save';
+        save.textContent = 'Save';
+        save.addEventListener('click', saveEdit);
+        const cancel = document.createElement('button');
+        cancel.type = 'button';
+        cancel.className = 'btn btn-sm btn-outline-secondary message-edit-cancel';
+        cancel.textContent = 'Cancel';
+        cancel.addEventListener('click', () => stopEditing(true));
+        const actions = document.createElement('div');
+        actions.className = 'message-edit-actions';
+        actions.append(cancel, save);
+        box.append(field, hint, actions);
+        text.hidden = true;
+        text.after(box);
+        editor = { message, text, box, field, original: text.textContent, saving: false, returnTo: fromButton ? message.id : null };
+
+        // Enter saves, Shift+Enter is a new line, Escape cancels; keys that belong to an IME composition do neither.
+        field.addEventListener('keydown', (event) => {
+            if (event.isComposing || event.keyCode === 229) return;
+            if (event.key === 'Escape') {
+                event.preventDefault();
+                stopEditing(true);
+            } else if (event.key === 'Enter' && !event.shiftKey) {
+                event.preventDefault();
+                saveEdit();
+            }
+        });
+        field.focus();
+        field.setSelectionRange(field.value.length, field.value.length);
+        box.scrollIntoView({ block: 'nearest' });
+    }
+
+    function saveEdit() {
+        if (!editor || editor.saving) return;
+        const text = editor.field.value.trim();
+        if (text === editor.original.trim()) {
+            stopEditing(true);
+            return;
+        }
+        if (text === '') {
+            showError('A message needs some text; to remove it, choose Delete.');
+            return;
+        }
+        if (!isOpen()) {
+            showError('Not connected: your edit is kept here; save it again when the badge says Live.');
+            return;
+        }
+        showError('');
+        editor.saving = true;
+        editor.field.readOnly = true;
+        editor.box.setAttribute('aria-busy', 'true');
+        // The server answers with the message re-rendered (hx-swap-oob), which replaces this editor.
+        socket.send(JSON.stringify({ type: 'edit', id: messageNumber(editor.message), text }));
+    }
+
+    // The server refused the edit (its reason is in the error line) or the socket closed: let the person try again.
+    function editFailed() {
+        if (!editor?.saving) return;
+        editor.saving = false;
+        editor.field.readOnly = false;
+        editor.box.removeAttribute('aria-busy');
+    }
+
+    function stopEditing(returnFocus) {
+        if (!editor) return;
+        const { text, box, returnTo } = editor;
+        editor = null;
+        box.remove();
+        text.hidden = false;
+        if (returnFocus) focusAfterChange(returnTo);
+    }
+
+    // ---- Deleting ------------------------------------------------------------------------------------------
+
+    let pendingDelete = null; // the id of the message the dialog asks about
+
+    function confirmDelete(message, button) {
+        if (!deleteDialog) return;
+        pendingDelete = message.id;
+        // The dialog gives the focus back to whatever had it when it opened.
+        button.focus();
+        deleteDialog.returnValue = '';
+        deleteDialog.showModal();
+    }
+
+    deleteDialog?.addEventListener('close', () => {
+        const id = pendingDelete;
+        pendingDelete = null;
+        if (!id || deleteDialog.returnValue !== 'delete') return;
+        const message = document.getElementById(id);
+        if (!message || isDeleted(message)) return;
+        if (!isOpen()) {
+            showError('Not connected: the message was not deleted; try again when the badge says Live.');
+            return;
+        }
+        showError('');
+        socket.send(JSON.stringify({ type: 'delete', id: messageNumber(message) }));
+    });
+
+    // ---- Typing --------------------------------------------------------------------------------------------
+
+    const TYPING_SIGNAL_EVERY_MS = 3000; // the server drops extras within 3 s anyway
+    const TYPING_SHOWN_MS = 5000;        // a little longer than the signal interval, so a steady typist never flickers
+    let lastTypingSignal = -Infinity;
+
+    function signalTyping() {
+        if (input.value.trim() === '' || !isOpen()) return;
+        const now = performance.now();
+        if (now - lastTypingSignal < TYPING_SIGNAL_EVERY_MS) return;
+        lastTypingSignal = now;
+        socket.send(JSON.stringify({ type: 'typing' }));
+    }
+
+    const typists = new Map(); // user id -> { name, until }, in the order they started
+    let typingTimer = null;
+    let typingShown = '';
+
+    function someoneIsTyping(userId, name) {
+        // Every socket gets the same frame, the typist's own too.
+        if (!userId || userId === myId) return;
+        const previous = typists.get(userId);
+        if (previous) typists.delete(userId);
+        typists.set(userId, { name: name || 'Someone', until: performance.now() + TYPING_SHOWN_MS });
+        showTypists();
+    }
+
+    function stoppedTyping(userId) {
+        if (userId && typists.delete(userId)) showTypists();
+    }
+
+    function showTypists() {
+        clearTimeout(typingTimer);
+        const now = performance.now();
+        for (const [userId, typist] of typists) {
+            if (typist.until <= now) typists.delete(userId);
+        }
+        const names = [...typists.values()].map((typist) => typist.name);
+        const key = names.length > 2 ? 'several' : names.join('\n');
+        // Only a different line is written, so screen readers are not told the same thing again.
+        if (key !== typingShown) {
+            typingShown = key;
+            const parts = names.length === 1 ? [isolate(names[0]), ' is typing…']
+                : names.length === 2 ? [isolate(names[0]), ' and ', isolate(names[1]), ' are typing…']
+                : names.length > 2 ? ['Several people are typing…']
+                : [];
+            typingLine.replaceChildren(...parts);
+        }
+        if (typists.size) {
+            const next = Math.min(...[...typists.values()].map((typist) => typist.until));
+            typingTimer = setTimeout(showTypists, next - now);
+        }
+    }
+
+    // Each name in its own bidi isolate, so a right-to-left name cannot reorder the words around it.
+    function isolate(name) {
+        const bdi = document.createElement('bdi');
+        bdi.textContent = name;
+        return bdi;
+    }
+
+    // ---- Read marker ---------------------------------------------------------------------------------------
+
+    // The server keeps the highest event number a person's pages reported shown: report what is on screen, at
+    // most once a second, only while the tab is visible and the newest message is in view.
+    const READ_REPORT_EVERY_MS = 1000;
+    let lastReportedSeq = 0;
+    let lastReportAt = -Infinity;
+    let readTimer = null;
+
+    function reportReadSoon() {
+        if (readTimer !== null) return;
+        const wait = Math.max(0, lastReportAt + READ_REPORT_EVERY_MS - performance.now());
+        readTimer = setTimeout(() => {
+            readTimer = null;
+            reportRead();
+        }, wait);
+    }
+
+    function reportRead() {
+        if (!isOpen() || document.visibilityState !== 'visible' || !isAtBottom()) return;
+        if (lastEventSeq <= lastReportedSeq) return;
+        lastReportedSeq = lastEventSeq;
+        lastReportAt = performance.now();
+        socket.send(JSON.stringify({ type: 'read', seq: lastEventSeq }));
+    }
+
+    document.addEventListener('visibilitychange', reportReadSoon);
 
     // ---- Scrolling -----------------------------------------------------------------------------------------
 
@@ -265,7 +702,11 @@
     }
 
     newMessages.addEventListener('click', scrollToBottom);
-    messages.addEventListener('scroll', () => { if (isAtBottom()) newMessages.hidden = true; });
+    messages.addEventListener('scroll', () => {
+        if (!isAtBottom()) return;
+        newMessages.hidden = true;
+        reportReadSoon();
+    });
 
     // "Load older" puts messages above the ones being read: keep those where they are on screen.
     let distanceFromBottom = null;
@@ -276,11 +717,23 @@
         if (distanceFromBottom === null) return;
         messages.scrollTop = messages.scrollHeight - distanceFromBottom;
         distanceFromBottom = null;
-        markOwnMessages();
+        decorateMessages();
     });
 
+    // Someone back in a room they have read before starts at the first message they have not seen; a first visit
+    // (nothing read yet) starts at the newest, like any chat.
+    function scrollToStart() {
+        const divider = document.getElementById('unread-divider');
+        if (divider && Number(room.dataset.lastReadSeq) > 0) {
+            messages.scrollTop += divider.getBoundingClientRect().top - messages.getBoundingClientRect().top - 8;
+            newMessages.hidden = isAtBottom();
+        } else {
+            scrollToBottom();
+        }
+    }
+
     document.getElementById('composer-fields').disabled = false;
-    markOwnMessages();
-    scrollToBottom();
+    decorateMessages();
+    scrollToStart();
     connect();
 })();
