@@ -326,6 +326,7 @@
 
     function authorRenamed(userId, name) {
         if (!userId || !name) return;
+        document.dispatchEvent(new CustomEvent('chat:author-renamed', { detail: { userId } }));
         for (const message of messages.querySelectorAll(`.message[data-author-id="${CSS.escape(userId)}"]`)) {
             const author = message.querySelector('.message-author');
             if (author) author.textContent = name;
