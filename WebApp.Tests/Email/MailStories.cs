@@ -9,8 +9,11 @@ public static partial class MailStories
 {
     public const string NewPassword = "N3w-Pa$$word-from-mail";
 
+    /// <summary>The sign-in page always has a form, so its antiforgery token serves posts to pages that offer none.</summary>
+    private const string FormPage = "/Identity/Account/Login";
+
     public static Task<HttpResponseMessage> ForgotPasswordAsync(this SiteClient visitor, string email) =>
-        visitor.PostFormAsync("/Identity/Account/ForgotPassword", new() { ["Input.Email"] = email });
+        visitor.PostFormAsync("/Identity/Account/ForgotPassword", new() { ["Input.Email"] = email }, FormPage);
 
     public static Task<HttpResponseMessage> ChangeEmailAsync(this SiteClient person, string newEmail) =>
         person.PostFormAsync("/Identity/Account/Manage/Email?handler=ChangeEmail", new() { ["Input.NewEmail"] = newEmail }, formPage: "/Identity/Account/Manage/Email");
@@ -19,7 +22,7 @@ public static partial class MailStories
         person.PostFormAsync("/Identity/Account/Manage/Email?handler=SendVerificationEmail", [], formPage: "/Identity/Account/Manage/Email");
 
     public static Task<HttpResponseMessage> ResendEmailConfirmationAsync(this SiteClient visitor, string email) =>
-        visitor.PostFormAsync("/Identity/Account/ResendEmailConfirmation", new() { ["Input.Email"] = email });
+        visitor.PostFormAsync("/Identity/Account/ResendEmailConfirmation", new() { ["Input.Email"] = email }, FormPage);
 
     /// <summary>The one link in the mail's plain-text part (the HTML part carries the same one).</summary>
     public static Uri LinkIn(MimeMessage message)
