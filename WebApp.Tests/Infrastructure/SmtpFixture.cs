@@ -214,3 +214,39 @@ public sealed class PickupDirectoryChatServer : ChatServer
         try { Directory.Delete(PickupDirectory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// The site sending to a plain SMTP server and, like one whose SMTP server offers no STARTTLS, told to use StartTls:
+/// it must refuse to send rather than send in the clear.
+/// </summary>
+public sealed class NoStartTlsOfferedChatServer : ChatServer
+{
+    public SmtpCapture Smtp { get; } = new(SmtpSecurity.None);
+
+    protected override Dictionary<string, string> Settings => new(base.Settings.Concat(Smtp.SiteSettings()))
+    {
+        ["Email:Smtp:Security"] = "StartTls",
+    };
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Smtp.Dispose();
+    }
+}
+
+/// <summary>The site with its public address configured (Email:SiteUrl), so links in mail never follow the request's Host.</summary>
+public sealed class SiteUrlChatServer : ChatServer
+{
+    public const string SiteUrl = "https://chat.example.test/";
+
+    public SmtpCapture Smtp { get; } = new(SmtpSecurity.None);
+
+    protected override Dictionary<string, string> Settings => new(base.Settings.Concat(Smtp.SiteSettings())) { ["Email:SiteUrl"] = SiteUrl };
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Smtp.Dispose();
+    }
+}
