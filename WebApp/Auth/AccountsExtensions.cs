@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebApp.Data;
+using WebApp.Email;
 
 namespace WebApp.Auth;
 
@@ -22,10 +23,15 @@ public static class AccountsExtensions
             options.Cookie.SameSite = SameSiteMode.Lax;
         });
 
+        // Mail for password reset and email confirmation (Email:Smtp); before Identity, whose no-op sender yields to it.
+        services.AddEmail(environment);
+
         services.AddDefaultIdentity<AppUser>(options =>
             {
-                // There is no email sender: registering signs the person in at once.
+                // Registering signs the person in at once, with or without a mail sender; confirming the address
+                // is offered on the account's Email page and is never required to sign in.
                 options.SignIn.RequireConfirmedAccount = false;
+                options.SignIn.RequireConfirmedEmail = false;
                 options.User.RequireUniqueEmail = true;
                 // The user name is the email, in any script (Identity's default allows ASCII only); UserText refuses
                 // controls and invisible text at sign-up (AppUserManager.CreateAsync).
