@@ -43,6 +43,9 @@ public sealed class RoomModel(
     public bool IsOwner => Room.OwnerId == CurrentUserId;
     public string CurrentUserId => User.FindFirstValue(ClaimTypes.NameIdentifier)!;
 
+    /// <summary>The longest message (<see cref="ChatOptions.MaxMessageChars"/>), for the composer's counter.</summary>
+    public int MaxMessageChars => chatOptions.Value.MaxMessageChars;
+
     /// <summary>
     /// The room's last event number (<see cref="Data.Room.LastSeq"/>), read before the history: the page resumes its
     /// socket after it (<c>?after=</c>), so an event that lands between the two reads is sent again rather than lost.

@@ -17,6 +17,8 @@
     const badge = document.getElementById('connection-status');
     const form = document.getElementById('message-form');
     const input = document.getElementById('message-text');
+    const counter = document.getElementById('composer-count');
+    const maxChars = Number(input?.dataset.maxChars) || 2000;
     const messages = document.getElementById('messages');
     const pending = document.getElementById('pending');
     const newMessages = document.getElementById('new-messages');
@@ -100,6 +102,7 @@
     async function connect() {
         clearTimeout(retryTimer);
         waitingToRetry = false;
+        if (retryNow) retryNow.hidden = true;
         setState(attempt === 0 ? 'connecting' : 'reconnecting');
         try {
             nextToken = await fetchToken();
@@ -110,20 +113,34 @@
         if (nextToken) socketHost.dispatchEvent(new CustomEvent('chat-connect'));
     }
 
+    // Backoff doubles from 0.5 s up to 10 s (±30 % jitter, so a restarted server is not hit by every page at once);
+    // "Retry now" skips the wait.
+    const MAX_BACKOFF_MS = 10000;
+    const retryNow = document.getElementById('retry-now');
+
     function scheduleReconnect() {
         attempt++;
-        const base = Math.min(500 * 2 ** (attempt - 1), 30000);
-        const delay = base * (0.7 + Math.random() * 0.6);
+        const base = Math.min(500 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+        const delay = Math.min(base * (0.7 + Math.random() * 0.6), MAX_BACKOFF_MS);
         setState('reconnecting');
         waitingToRetry = true;
+        if (retryNow) retryNow.hidden = false;
         retryTimer = setTimeout(connect, delay);
     }
 
-    // Back from a network outage: try now rather than after a backoff that grew while the network was gone.
-    window.addEventListener('online', () => {
+    function reconnectNow() {
         if (!waitingToRetry) return;
         attempt = 0;
         connect();
+    }
+
+    // Back from a network outage, or back to a tab that was hidden: try now rather than after a backoff that grew
+    // meanwhile.
+    window.addEventListener('online', reconnectNow);
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') reconnectNow(); });
+    retryNow?.addEventListener('click', () => {
+        reconnectNow();
+        input.focus();
     });
 
     socketHost.addEventListener('htmx:ws:before:connection', (event) => {
@@ -219,6 +236,12 @@
             input.focus();
             return;
         }
+        if (text.length > maxChars) {
+            // Refused here, whole: nothing is cut and the text stays for the person to shorten.
+            showError(`Messages can be at most ${maxChars} characters; this one has ${text.length}. Shorten it or split it in two.`);
+            input.focus();
+            return;
+        }
         const message = { clientId: newClientId(), text };
         unacknowledged.push(message);
         showPending(message);
@@ -251,6 +274,18 @@
     function fitInput() {
         input.style.height = 'auto';
         input.style.height = Math.min(input.scrollHeight + 2, 200) + 'px';
+        updateCounter();
+    }
+
+    // The length counter: shown from 90 % of the limit, "N over" past it (the server's limit, from the page).
+    function updateCounter() {
+        if (!counter) return;
+        const length = input.value.trim().length;
+        counter.hidden = length < maxChars * 0.9;
+        counter.dataset.over = String(length > maxChars);
+        counter.textContent = length > maxChars
+            ? `${length - maxChars} characters over the limit of ${maxChars}`
+            : `${maxChars - length} characters left`;
     }
 
     // ---- Receiving -----------------------------------------------------------------------------------------
