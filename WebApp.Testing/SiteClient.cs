@@ -77,7 +77,7 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
             ["Input.Password"] = password,
         });
 
-    /// <summary>Creates a room through the home page's form and returns its slug.</summary>
+    /// <summary>Creates a room through the home page's form and returns its slug (decoded: slugs keep every script).</summary>
     /// <exception cref="UnexpectedResponseException">The form did not redirect to /rooms/{slug}.</exception>
     public async Task<string> CreateRoomAsync(string name, bool isPrivate = false)
     {
@@ -90,7 +90,7 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
         {
             throw await UnexpectedResponseException.BecauseAsync(response, $"creating room \"{name}\" redirected to \"{location}\", not to /rooms/{{slug}}");
         }
-        return location["/rooms/".Length..];
+        return Uri.UnescapeDataString(location["/rooms/".Length..]);
     }
 
     public async Task<HttpResponseMessage> SignOutAsync() =>

@@ -33,16 +33,21 @@ public static class SocketExtensions
         }
     }
 
-    /// <summary>The next frame that is not a presence update (those arrive whenever someone comes or goes).</summary>
+    /// <summary>
+    /// The next frame that is not a presence update or a rename (those arrive whenever someone comes, goes or renames
+    /// themselves).
+    /// </summary>
     public static async Task<string> ReceiveTextAsync(this WebSocket socket)
     {
         while (true)
         {
             var (text, close) = await socket.ReceiveAsync();
             Assert.True(text is not null, $"expected a message, but the server closed with {close}");
-            if (!IsPresence(text!)) return text!;
+            if (!IsPresence(text!) && !IsRename(text!)) return text!;
         }
     }
+
+    public static bool IsRename(string frame) => frame.StartsWith("<div class=\"author-renamed\"", StringComparison.Ordinal);
 
     /// <summary>Reads past any frames until the server closes, and returns the close status.</summary>
     public static async Task<WebSocketCloseStatus?> ReceiveCloseAsync(this WebSocket socket)

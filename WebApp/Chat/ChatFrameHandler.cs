@@ -37,8 +37,8 @@ public sealed class ChatFrameHandler(
         {
             return Reject(session, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
         }
-        if (CheckText(rawText) is var (text, problem) && problem is not null) return Reject(session, problem);
-        if (!session.TryTakeMessageToken()) return Reject(session, TooFast());
+        if (CheckText(rawText) is var (text, problem) && problem is not null) return Reject(session, problem, ChatError.Invalid, clientId);
+        if (!session.TryTakeMessageToken()) return Reject(session, TooFast(), ChatError.Rate, clientId);
         return room.PostAsync(session, text, clientId);
     }
 
@@ -56,11 +56,11 @@ public sealed class ChatFrameHandler(
         }
         if (!session.TryTakeMessageToken())
         {
-            await Reject(session, TooFast());
+            await Reject(session, TooFast(), ChatError.Rate);
             return;
         }
         var refusal = await room.EditAsync(session, messageId, text);
-        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "edit"));
+        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "edit"), ChatError.Refused);
     }
 
     private async Task DeleteAsync(ChatSession session, LiveRoom room, long? id)
@@ -72,11 +72,11 @@ public sealed class ChatFrameHandler(
         }
         if (!session.TryTakeMessageToken())
         {
-            await Reject(session, TooFast());
+            await Reject(session, TooFast(), ChatError.Rate);
             return;
         }
         var refusal = await room.DeleteAsync(session, messageId);
-        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "delete"));
+        if (refusal != RoomCommandRefusal.None) await Reject(session, Explain(refusal, "delete"), ChatError.Refused);
     }
 
     /// <summary>Signals closer together than <see cref="ChatOptions.TypingInterval"/> are dropped silently: pages send them on keystrokes.</summary>
@@ -116,12 +116,14 @@ public sealed class ChatFrameHandler(
         clientId.Length is > 0 and <= ChatMessage.ClientIdMaxLength && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed with 1008.</summary>
-    private async Task Reject(ChatSession session, string error)
+    /// <param name="reason">One of <see cref="ChatError"/>'s reasons, for the page.</param>
+    /// <param name="clientId">The refused message's client id, when it was a message with one.</param>
+    private async Task Reject(ChatSession session, string error, string reason = ChatError.Invalid, string? clientId = null)
     {
         if (session.TryTakeStrike())
         {
             logger.LogInformation("Rejected a frame from {Session}: {Reason}", session, error);
-            session.Connection.TrySend(await frames.ErrorAsync(error));
+            session.Connection.TrySend(await frames.ErrorAsync(error, reason, clientId));
         }
         else
         {

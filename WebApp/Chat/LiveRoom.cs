@@ -178,7 +178,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     {
         var received = services.Clock.GetTimestamp();
         var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
-        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions));
+        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions), clientId);
         if (result?.Event is not { } stored) return;
         var frame = await RenderAsync(stored);
         if (result.IsNew)
@@ -215,7 +215,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>The outcome, or null when storing failed (the sender has been told).</summary>
-    private async Task<RoomCommandResult?> StoreAsync(ChatSession sender, RoomCommand command)
+    private async Task<RoomCommandResult?> StoreAsync(ChatSession sender, RoomCommand command, string? clientId = null)
     {
         try
         {
@@ -224,7 +224,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         catch (Exception e)
         {
             services.Logger.LogError(e, "{Command} from {Session} was not stored", command.GetType().Name, sender);
-            sender.Connection.TrySend(await services.Frames.ErrorAsync("That could not be saved. Please try again."));
+            sender.Connection.TrySend(await services.Frames.ErrorAsync("That could not be saved. Please try again.", ChatError.Failed, clientId));
             return null;
         }
     }

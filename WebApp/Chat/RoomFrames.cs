@@ -33,9 +33,32 @@ public sealed class RoomFrames(RazorPartialRenderer renderer)
     /// </summary>
     public Task<byte[]> AuthorRenamedAsync(PresentPerson person) => renderer.RenderFrameAsync(RazorPartialRenderer.AuthorRenamedPartial, person);
 
-    /// <summary>An error for one socket, for the composer's error line.</summary>
-    public Task<byte[]> ErrorAsync(string message) => renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, message);
+    /// <summary>
+    /// An error for one socket, for the composer's error line: <c>&lt;div id="chat-error" data-reason data-client-id&gt;</c>,
+    /// so the page knows which message it was about and whether to send it again by itself.
+    /// </summary>
+    public Task<byte[]> ErrorAsync(string message, string reason = ChatError.Invalid, string? clientId = null) =>
+        renderer.RenderFrameAsync(RazorPartialRenderer.ErrorPartial, new ChatError(message, reason, clientId));
 
     /// <summary>Too much was missed to send (or the client is ahead of the room): <c>data-missed</c> events; reload.</summary>
     public Task<byte[]> ResyncAsync(long missed) => renderer.RenderFrameAsync(RazorPartialRenderer.ResyncPartial, missed);
+}
+
+/// <summary>
+/// A refused frame, as the page is told: the reason for a person, a machine-readable <see cref="Reason"/>, and the
+/// message's client id when it was a message.
+/// </summary>
+public sealed record ChatError(string Message, string Reason, string? ClientId)
+{
+    /// <summary>Over the rate limit: the page sends it again by itself once the budget allows.</summary>
+    public const string Rate = "rate";
+
+    /// <summary>The frame or its text breaks a rule: sending it again as it is will not help.</summary>
+    public const string Invalid = "invalid";
+
+    /// <summary>An edit or deletion that is not the sender's to make, or of a message that is not there.</summary>
+    public const string Refused = "refused";
+
+    /// <summary>The server failed to store it: sending it again may work.</summary>
+    public const string Failed = "failed";
 }

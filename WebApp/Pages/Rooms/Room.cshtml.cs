@@ -46,6 +46,9 @@ public sealed class RoomModel(
     /// <summary>The longest message (<see cref="ChatOptions.MaxMessageChars"/>), for the composer's counter.</summary>
     public int MaxMessageChars => chatOptions.Value.MaxMessageChars;
 
+    /// <summary>The socket's message budget (<see cref="MessageRateLimit"/>), so the page paces what it sends and keeps the order.</summary>
+    public MessageRateLimit RateLimit => chatOptions.Value.RateLimit;
+
     /// <summary>
     /// The room's last event number (<see cref="Data.Room.LastSeq"/>), read before the history: the page resumes its
     /// socket after it (<c>?after=</c>), so an event that lands between the two reads is sent again rather than lost.

@@ -199,8 +199,38 @@
         return socket?.readyState === WebSocket.OPEN;
     }
 
+    // Sending is paced by the server's own budget (a token bucket: data-rate-per-second, data-rate-burst, a little
+    // under), so a burst of Enters goes out in order and is not refused; what is refused anyway goes again.
+    const ratePerSecond = (Number(room.dataset.ratePerSecond) || 10) * 0.9;
+    const rateBurst = Math.max(1, (Number(room.dataset.rateBurst) || 20) - 1);
+    let sendTokens = rateBurst;
+    let tokensAt = performance.now();
+    const sendQueue = [];
+    let pumpTimer = null;
+
     function transmit(message) {
-        if (isOpen()) socket.send(JSON.stringify({ text: message.text, clientId: message.clientId }));
+        if (!sendQueue.includes(message)) sendQueue.push(message);
+        pump();
+    }
+
+    function pump() {
+        clearTimeout(pumpTimer);
+        const now = performance.now();
+        sendTokens = Math.min(rateBurst, sendTokens + (now - tokensAt) / 1000 * ratePerSecond);
+        tokensAt = now;
+        while (sendQueue.length > 0 && isOpen()) {
+            const message = sendQueue[0];
+            if (!unacknowledged.includes(message)) { sendQueue.shift(); continue; }
+            if (sendTokens < 1) {
+                pumpTimer = setTimeout(pump, (1 - sendTokens) / ratePerSecond * 1000 + 5);
+                return;
+            }
+            sendTokens -= 1;
+            sendQueue.shift();
+            socket.send(JSON.stringify({ text: message.text, clientId: message.clientId }));
+        }
+        // Closed: the queue waits; a new connection sends every unacknowledged message again, in order.
+        if (!isOpen()) sendQueue.length = 0;
     }
 
     /** The message id the server knows (article id "m-42" is message 42). */
@@ -227,6 +257,86 @@
         const index = unacknowledged.findIndex((message) => message.clientId === clientId);
         if (index >= 0) unacknowledged.splice(index, 1);
         pending.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`)?.remove();
+        savePending();
+    }
+
+    // ---- Nothing typed is lost -----------------------------------------------------------------------------
+    // Unacknowledged messages and the composer's draft are kept in this browser's storage per person and room, so
+    // a reload or a visit to another room loses neither; signing out clears them (js/sign-out.js). A message
+    // refused for the rate limit goes again by itself; one refused for what it says is shown as not sent, with
+    // the reason, and can be edited or sent again.
+    const storageKey = (kind) => `chat.${kind}:${myId}:${socketHost.getAttribute('hx-ws:connect')}`;
+
+    function savePending() {
+        try {
+            if (unacknowledged.length === 0) localStorage.removeItem(storageKey('pending'));
+            else localStorage.setItem(storageKey('pending'), JSON.stringify(unacknowledged));
+        } catch { /* storage full or off: the page still holds them */ }
+    }
+
+    let draftTimer = null;
+    function saveDraftSoon() {
+        clearTimeout(draftTimer);
+        draftTimer = setTimeout(() => {
+            try {
+                if (input.value === '') localStorage.removeItem(storageKey('draft'));
+                else localStorage.setItem(storageKey('draft'), input.value);
+            } catch { /* as above */ }
+        }, 300);
+    }
+
+    function restoreFromStorage() {
+        try {
+            const kept = JSON.parse(localStorage.getItem(storageKey('pending')) || '[]');
+            for (const message of kept) {
+                if (typeof message?.clientId !== 'string' || typeof message?.text !== 'string') continue;
+                unacknowledged.push({ clientId: message.clientId, text: message.text });
+                showPending(message);
+            }
+            const draft = localStorage.getItem(storageKey('draft'));
+            if (draft && input.value === '') input.value = draft;
+        } catch { /* nothing usable kept */ }
+    }
+
+    let rateRetryTimer = null;
+    /** An error frame about one of our messages: what to do with it. Returns true when the page handles it quietly. */
+    function messageRefused(clientId, reason, text) {
+        const message = unacknowledged.find((m) => m.clientId === clientId);
+        const bubble = pending.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`);
+        if (!message || !bubble) return false;
+        if (reason === 'rate') {
+            // Over the budget: wait a moment and send everything still waiting, in order.
+            bubble.querySelector('.message-meta').textContent = 'Sending… (waiting for the rate limit)';
+            clearTimeout(rateRetryTimer);
+            rateRetryTimer = setTimeout(() => { for (const waiting of unacknowledged) transmit(waiting); }, 1100);
+            return true;
+        }
+        // Sending it again as it is would not help (or the server failed): show why, and offer a way on.
+        unacknowledged.splice(unacknowledged.indexOf(message), 1);
+        savePending();
+        bubble.classList.add('failed');
+        const meta = bubble.querySelector('.message-meta');
+        meta.textContent = 'Not sent: ' + text + ' ';
+        const retry = document.createElement('button');
+        retry.type = 'button';
+        retry.className = 'btn btn-link btn-sm retry-message';
+        retry.textContent = reason === 'failed' ? 'Send again' : 'Edit';
+        retry.addEventListener('click', () => {
+            bubble.remove();
+            if (reason === 'failed') {
+                unacknowledged.push(message);
+                savePending();
+                showPending(message);
+                transmit(message);
+            } else {
+                input.value = message.text;
+                fitInput();
+                saveDraftSoon();
+                input.focus();
+            }
+        });
+        meta.append(retry);
+        return false;
     }
 
     form.addEventListener('submit', (event) => {
@@ -244,9 +354,11 @@
         }
         const message = { clientId: newClientId(), text };
         unacknowledged.push(message);
+        savePending();
         showPending(message);
         transmit(message);
         form.reset();
+        saveDraftSoon();
         fitInput();
         showError('');
         input.focus();
@@ -270,6 +382,7 @@
     input.addEventListener('input', () => {
         fitInput();
         signalTyping();
+        saveDraftSoon();
     });
     function fitInput() {
         input.style.height = 'auto';
@@ -326,7 +439,13 @@
             authorRenamed(frame.dataset.userId, frame.dataset.name);
             return;
         }
-        if (frame?.id === 'chat-error') editFailed();
+        if (frame?.id === 'chat-error') {
+            editFailed();
+            if (frame.dataset.clientId && messageRefused(frame.dataset.clientId, frame.dataset.reason, frame.textContent)) {
+                event.detail.cancelled = true;
+                return;
+            }
+        }
         if (frame?.tagName === 'ARTICLE' && /^m-\d+$/.test(frame.id)) {
             const shown = document.getElementById(frame.id);
             if (frame.hasAttribute('hx-swap-oob')) {
@@ -770,6 +889,8 @@
 
     document.getElementById('composer-fields').disabled = false;
     decorateMessages();
+    restoreFromStorage();
+    fitInput();
     scrollToStart();
     connect();
 })();
