@@ -25,6 +25,18 @@ public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimePro
 
     public async Task OnGetAsync() => Rooms = await LoadRoomsAsync();
 
+    /// <summary>
+    /// Just the rooms list (<c>_RoomList</c>), which the page polls every 2 s: the asker's own counts, so never stored
+    /// by any cache (<c>no-store</c>) and varying by the sign-in cookie (RFC 9111 §5.2.2.5, RFC 9110 §12.5.5).
+    /// </summary>
+    public async Task<IActionResult> OnGetListAsync()
+    {
+        Rooms = await LoadRoomsAsync();
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.Vary = "Cookie";
+        return Partial("_RoomList", this);
+    }
+
     public async Task<IActionResult> OnPostAsync()
     {
         if (User.Identity?.IsAuthenticated != true) return Challenge();

@@ -193,6 +193,17 @@ public sealed class RoomModel(
     }
 
     /// <summary>
+    /// The private room's people count (owner included) as <c>_MemberCount</c> words, polled by the room page; 404 like
+    /// the page for anyone who may not enter and for public rooms. Never stored by a cache: it changes as people are added.
+    /// </summary>
+    public async Task<IActionResult> OnGetMemberCountAsync(string slug)
+    {
+        if (!await LoadRoomAsync(slug) || !Room.IsPrivate) return NotFound();
+        Response.Headers.CacheControl = "no-store";
+        return Partial("_MemberCount", await db.RoomMembers.CountAsync(m => m.RoomId == Room.Id) + 1);
+    }
+
+    /// <summary>
     /// Loads the room if it exists and this user may see it; a private room is "not found" to outsiders. Who may
     /// enter is the socket's own rule (RoomDirectory), so page, token handler and socket always agree.
     /// </summary>
