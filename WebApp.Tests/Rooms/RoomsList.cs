@@ -46,7 +46,8 @@ public static partial class RoomsList
             var body = match.Groups["body"].Value;
             var badge = Badge().Match(body);
             return new RoomsListEntry(
-                Link().Match(body).Groups[1].Value,
+                // Razor writes characters outside ASCII in attributes as character references (slugs keep every script).
+                WebUtility.HtmlDecode(Link().Match(body).Groups[1].Value).Split('?', '#')[0],
                 Number(DataUnread().Match(tag)),
                 Number(DataMentions().Match(tag)),
                 badge.Success ? WebUtility.HtmlDecode(badge.Groups[1].Value) : null);
@@ -58,7 +59,7 @@ public static partial class RoomsList
     [GeneratedRegex("""<(?<name>\w+)(?<tag>[^>]*\bclass="(?:[^"]*\s)?room(?:\s[^"]*)?"[^>]*)>(?<body>(?:(?!</\k<name>>).)*<a [^>]*href="/rooms/[^"]+"(?:(?!</\k<name>>).)*)</\k<name>>""", RegexOptions.Singleline)]
     private static partial Regex RoomElement();
 
-    [GeneratedRegex("""<a [^>]*href="/rooms/([^"?#]+)""")]
+    [GeneratedRegex("""<a [^>]*href="/rooms/([^"]+)""")]
     private static partial Regex Link();
 
     [GeneratedRegex(@"\bdata-unread=""(\d+)""")]
