@@ -647,7 +647,6 @@
         field.id = 'edit-' + message.id;
         field.dir = 'auto';
         field.rows = 2;
-        field.maxLength = input.maxLength;
         field.setAttribute('aria-label', 'Edit message');
         field.setAttribute('aria-describedby', 'edit-hint-' + message.id);
         field.value = text.textContent;
