@@ -10,8 +10,18 @@ public sealed class HomePage(IPage page)
 
     public async Task OpenAsync() => await page.GotoAsync("/");
 
+    /// <summary>The "New room" button (the summary of the collapsed form on phones and without script).</summary>
+    public ILocator NewRoomButton => page.Locator("#new-room > summary");
+
+    /// <summary>Opens the "New room" form when it is collapsed; does nothing when it already shows.</summary>
+    public async Task OpenNewRoomFormAsync()
+    {
+        if (await page.Locator("#new-room[open]").CountAsync() == 0) await NewRoomButton.ClickAsync();
+    }
+
     public async Task SubmitRoomAsync(string name)
     {
+        await OpenNewRoomFormAsync();
         await page.FillAsync("#room-name", name);
         await page.ClickAsync("#create-room");
     }

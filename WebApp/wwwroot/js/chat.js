@@ -364,6 +364,7 @@
         input.focus();
     });
 
+    const coarsePointer = window.matchMedia('(pointer: coarse)');
     // Composer: Enter sends, Shift+Enter is a new line, and Enter that confirms an IME composition never sends.
     // Up arrow in an empty composer edits your last message, as in other chats.
     input.addEventListener('keydown', (event) => {
@@ -376,6 +377,8 @@
             return;
         }
         if (event.key !== 'Enter' || event.shiftKey) return;
+        // On touch screens Enter is the on-screen keyboard's return key: it makes a new line and Send sends.
+        if (coarsePointer.matches) return;
         event.preventDefault();
         form.requestSubmit();
     });
