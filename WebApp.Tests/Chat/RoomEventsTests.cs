@@ -426,4 +426,28 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         await aliceSocket.ReceiveTextAsync();
         Assert.Equal(0, await server.QueryAsync(db => db.MessageMentions.CountAsync(m => m.MessageId == id)));
     }
+
+    [Fact]
+    public async Task A_mention_is_found_however_many_people_share_the_first_word()
+    {
+        var unique = Guid.NewGuid().ToString("N")[..6];
+        // Sixty people called "Crowd… n": a look-up by the first word alone would see only some of them.
+        var ids = await server.QueryAsync(async db =>
+        {
+            var crowd = Enumerable.Range(1, 60).Select(n => new AppUser
+            {
+                UserName = $"crowd{n}-{unique}@example.test", Email = $"crowd{n}-{unique}@example.test",
+                DisplayName = $"Crowd{unique} {n}", NormalizedDisplayName = UserText.Key($"Crowd{unique} {n}"),
+            }).ToList();
+            db.Users.AddRange(crowd);
+            await db.SaveChangesAsync();
+            return crowd.Select(u => u.Id).ToList();
+        });
+        using var aliceSocket = await _alice.ConnectAsync(_slug);
+
+        var (id, _) = await PostAsync(aliceSocket, $"@Crowd{unique} 59 and @crowd{unique} 1, not @Crowd{unique} 61");
+
+        var mentioned = await server.QueryAsync(db => db.MessageMentions.Where(m => m.MessageId == id).Select(m => m.UserId).ToListAsync());
+        Assert.Equal(new[] { ids[58], ids[0] }.Order(), mentioned.Order());
+    }
 }

@@ -15,9 +15,6 @@ public sealed class MentionFinder(IDbContextFactory<AppDbContext> dbFactory)
     /// <summary>At most this many <c>@</c>s of one message are looked up: a text of nothing but <c>@</c>s costs a bounded number of queries.</summary>
     public const int MaxLookups = 10;
 
-    /// <summary>Candidates read per <c>@</c>: people whose name starts with the word after it.</summary>
-    private const int MaxCandidates = 50;
-
     /// <returns>Each mention's place in <paramref name="text"/>, in text order; empty when none.</returns>
     public async Task<IReadOnlyList<MentionSpan>> FindAsync(RoomInfo room, string text, CancellationToken cancellationToken)
     {
@@ -28,84 +25,55 @@ public sealed class MentionFinder(IDbContextFactory<AppDbContext> dbFactory)
         for (var at = text.IndexOf('@'); at >= 0 && lookups < MaxLookups; at = text.IndexOf('@', at + 1))
         {
             if (at > 0 && char.IsLetterOrDigit(text[at - 1])) continue;
-            var stem = FirstWord(text, at + 1);
-            if (stem.Length == 0) continue;
+            // Every way the text after the @ could end a name (at a word boundary), as keys: looked up exactly, so
+            // the unique index answers, however many people share the first word.
+            var endings = Endings(text, at + 1);
+            if (endings.Count == 0) continue;
             lookups++;
-            var key = UserText.Key(stem);
-            var users = db.Users.AsNoTracking().Where(u => u.NormalizedDisplayName != null && u.NormalizedDisplayName.StartsWith(key));
+            var keys = endings.Select(e => e.Key).Distinct().ToList();
+            var users = db.Users.AsNoTracking().Where(u => u.NormalizedDisplayName != null && keys.Contains(u.NormalizedDisplayName));
             if (room.IsPrivate)
             {
                 users = users.Where(u => u.Id == room.OwnerId || db.RoomMembers.Any(m => m.RoomId == room.Id && m.UserId == u.Id));
             }
-            var candidates = await users
-                .Select(u => new { u.Id, u.NormalizedDisplayName })
-                .Take(MaxCandidates)
-                .ToListAsync(cancellationToken);
-
-            var best = 0;
-            var named = new List<string>();
-            foreach (var candidate in candidates)
+            var matches = await users.Select(u => new { u.Id, u.NormalizedDisplayName }).ToListAsync(cancellationToken);
+            if (matches.Count == 0) continue;
+            // The longest name the text continues with wins ("@Bob Smith" names Bob Smith, not Bob).
+            var longest = endings.Where(e => matches.Any(m => m.NormalizedDisplayName == e.Key)).MaxBy(e => e.Length);
+            foreach (var match in matches.Where(m => m.NormalizedDisplayName == longest.Key))
             {
-                var length = MatchLength(text, at + 1, candidate.NormalizedDisplayName!);
-                if (length == 0 || length < best) continue;
-                if (length > best) named.Clear();
-                best = length;
-                named.Add(candidate.Id);
+                found.Add(new MentionSpan(match.Id, at, longest.Length + 1));
             }
-            foreach (var userId in named) found.Add(new MentionSpan(userId, at, best + 1));
-            if (best > 0) at += best;
+            at += longest.Length;
         }
         return found;
     }
 
-    /// <summary>The run of letters and digits (and the marks that go with them) starting at <paramref name="start"/>.</summary>
-    private static string FirstWord(string text, int start)
-    {
-        var end = start;
-        while (end < text.Length && (char.IsLetterOrDigit(text[end]) || char.IsSurrogate(text[end])
-            || char.GetUnicodeCategory(text[end]) is System.Globalization.UnicodeCategory.NonSpacingMark
-                or System.Globalization.UnicodeCategory.SpacingCombiningMark))
-        {
-            end++;
-        }
-        return text[start..end];
-    }
-
     /// <summary>
-    /// How many UTF-16 units from <paramref name="start"/> spell <paramref name="key"/> under <see cref="UserText.Key"/>
-    /// and end at a word boundary; 0 when none do. The typed form may be longer or shorter than the key (NFKC folds
-    /// width and compatibility forms), so each length up to a bound is tried.
+    /// The keys of the text from <paramref name="start"/> to each word boundary after it (a letter or digit followed
+    /// by anything else, or the end), up to a display name's length in any form (NFKC can fold several characters
+    /// into one), with their lengths in UTF-16 units.
     /// </summary>
-    private static int MatchLength(string text, int start, string key)
+    private static List<(string Key, int Length)> Endings(string text, int start)
     {
-        // The usual case, typed as stored: one comparison.
-        if (key.Length <= text.Length - start && AtBoundary(text, start + key.Length)
-            && UserText.Key(text.Substring(start, key.Length)) == key)
+        var endings = new List<(string, int)>();
+        var limit = Math.Min(text.Length, start + AppUser.DisplayNameMaxLength * 4);
+        for (var end = start + 1; end <= limit; end++)
         {
-            return key.Length;
+            var last = text[end - 1];
+            if (!(char.IsLetterOrDigit(last) || char.IsSurrogate(last) || IsMark(last))) continue;
+            if (end < text.Length && (char.IsLetterOrDigit(text[end]) || char.IsLowSurrogate(text[end]) || IsMark(text[end]))) continue;
+            var key = UserText.Key(text[start..end]).Trim();
+            if (key.Length > 0) endings.Add((key, end - start));
         }
-        // Only text outside ASCII can spell the key in another length (ASCII is its own NFKC form).
-        if (!HasNonAscii(text, start, key.Length * 4 + 4)) return 0;
-        var longest = Math.Min(text.Length - start, key.Length * 4 + 4);
-        for (var length = longest; length > 0; length--)
-        {
-            if (!AtBoundary(text, start + length)) continue;
-            if (UserText.Key(text.Substring(start, length)) == key) return length;
-        }
-        return 0;
+        return endings;
     }
 
     private static bool AtBoundary(string text, int end) =>
         end >= text.Length || !(char.IsLetterOrDigit(text[end]) || char.IsLowSurrogate(text[end]));
 
-    private static bool HasNonAscii(string text, int start, int count)
-    {
-        for (var i = start; i < text.Length && i < start + count; i++)
-        {
-            if (text[i] > '\u007f') return true;
-        }
-        return false;
-    }
+    private static bool IsMark(char c) => char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.NonSpacingMark
+        or System.Globalization.UnicodeCategory.SpacingCombiningMark;
 
     /// <summary>
     /// A message's text cut into runs to render: plain text, and mentions with the id of the person named. Every place
