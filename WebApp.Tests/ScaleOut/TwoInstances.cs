@@ -5,7 +5,8 @@ namespace WebApp.Tests.ScaleOut;
 /// <summary>Two instances of the built site on their own ports, sharing a fresh PostgreSQL database and the Redis server.</summary>
 public static class TwoInstances
 {
-    public static async Task<(SiteProcess A, SiteProcess B)> StartAsync(ScaleOutServers servers)
+    /// <param name="more">Further settings for both instances (e.g. a shorter heartbeat).</param>
+    public static async Task<(SiteProcess A, SiteProcess B)> StartAsync(ScaleOutServers servers, IReadOnlyDictionary<string, string>? more = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -14,6 +15,7 @@ public static class TwoInstances
             // Each pair of instances has a namespace of its own: a killed instance's presence lingers until its heartbeat expires.
             ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
         };
+        foreach (var (key, value) in more ?? new Dictionary<string, string>()) settings[key] = value;
         var a = new SiteProcess(settings);
         var b = new SiteProcess(settings);
         // One after the other: the first creates and migrates the database.

@@ -19,7 +19,8 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (_a, _b) = await TwoInstances.StartAsync(servers);
+        // Beats every second (lifetime 3 s), so a dead instance's people drop out of presence within seconds.
+        (_a, _b) = await TwoInstances.StartAsync(servers, new Dictionary<string, string> { ["ScaleOut:HeartbeatInterval"] = "00:00:01" });
     }
 
     public async Task DisposeAsync()
@@ -65,6 +66,33 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
         // The rooms list on either instance counts both.
         Assert.Contains("<span class=\"room-online\">2 online</span>", await alice.Http.GetStringAsync("/"));
         Assert.Contains("<span class=\"room-online\">2 online</span>", await bob.Http.GetStringAsync("/"));
+    }
+
+    [Fact]
+    public async Task When_an_instance_dies_its_people_drop_out_of_the_list_on_the_other_though_nobody_announced_it()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Ghosts");
+        await alice.SetDisplayNameAsync("Alice stays");
+        await bob.SetDisplayNameAsync("Bob on the dying instance");
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+        await WaitForPresenceAsync(aliceSocket, "Alice stays", "Bob on the dying instance");
+
+        // A killed process says nothing: no socket leaves, no announcement, its hash field stays in Redis.
+        await _b.KillAsync();
+        while (true)
+        {
+            var (text, close) = await aliceSocket.ReceiveAsync(timeoutSeconds: 30);
+            Assert.Null(close);
+            if (SocketExtensions.IsPresence(text!) && !text!.Contains("Bob on the dying instance"))
+            {
+                Assert.Contains("Alice stays", text);
+                break;
+            }
+        }
+        Assert.Contains("<span class=\"room-online\">1 online</span>", await alice.Http.GetStringAsync("/"));
     }
 
     [Fact]

@@ -32,6 +32,12 @@ public interface IPresenceSubscriber
 
     /// <summary>The store was unreachable and is back: share this instance's people again and refresh every list.</summary>
     Task OnStoreRestoredAsync();
+
+    /// <summary>
+    /// Lists may have changed without an announcement (another instance died): re-read every room's list and send
+    /// it only where it differs from the one last sent.
+    /// </summary>
+    Task OnPresenceMayHaveChangedAsync();
 }
 
 /// <summary>One process: the people the live rooms last shared are everyone. Also the local part of the Redis store.</summary>

@@ -53,7 +53,8 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
 
     private long _presenceVersion;
     private long _presenceVersionSent;
-    private (long Version, byte[] Frame)? _presenceFrame;
+    private (long Version, IReadOnlyList<string> Names, byte[] Frame)? _presenceFrame;
+    private IReadOnlyList<string> _presenceNamesSent = [];
     private readonly CoalescedJob _presenceAnnouncement = new();
     private readonly CoalescedJob _gapFill = new();
 
@@ -400,6 +401,22 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         await SendPresenceAsync(only: null);
     }
 
+    /// <summary>
+    /// Re-reads who is online and announces it only if it is not what everyone here was last sent: people on an
+    /// instance that died drop out although nobody announced their going.
+    /// </summary>
+    public async Task RecheckPresenceAsync()
+    {
+        if (IsEmpty) return;
+        var names = await services.Presence.OnlineNamesAsync(roomId);
+        lock (_lock)
+        {
+            if (names.SequenceEqual(_presenceNamesSent)) return;
+            _presenceVersion++;
+        }
+        await SendPresenceAsync(only: null);
+    }
+
     /// <summary>Back on the presence store: share this instance's people again, and refresh the list here.</summary>
     public async Task SharePresenceAgainAsync()
     {
@@ -415,12 +432,17 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     private async Task SendPresenceAsync(Member? only)
     {
         var version = Volatile.Read(ref _presenceVersion);
-        byte[]? frame;
-        lock (_lock) frame = _presenceFrame is { } kept && kept.Version == version ? kept.Frame : null;
-        frame ??= await services.Frames.PresenceAsync(await services.Presence.OnlineNamesAsync(roomId));
+        (long Version, IReadOnlyList<string> Names, byte[] Frame)? rendered;
+        lock (_lock) rendered = _presenceFrame is { } kept && kept.Version == version ? kept : null;
+        if (rendered is null)
+        {
+            var names = await services.Presence.OnlineNamesAsync(roomId);
+            rendered = (version, names, await services.Frames.PresenceAsync(names));
+        }
+        var frame = rendered.Value.Frame;
         lock (_lock)
         {
-            if (version == _presenceVersion) _presenceFrame = (version, frame);
+            if (version == _presenceVersion) _presenceFrame = rendered;
             if (only is not null)
             {
                 if (version == _presenceVersion) Send(only, frame);
@@ -428,6 +450,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             }
             if (version <= _presenceVersionSent) return;
             _presenceVersionSent = version;
+            _presenceNamesSent = rendered.Value.Names;
             SendToAll(frame);
         }
     }

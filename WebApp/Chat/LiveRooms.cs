@@ -96,4 +96,9 @@ public sealed class LiveRooms : IRoomEventSubscriber, IPresenceSubscriber
     {
         foreach (var room in _rooms.Values) await room.SharePresenceAgainAsync();
     }
+
+    async Task IPresenceSubscriber.OnPresenceMayHaveChangedAsync()
+    {
+        foreach (var room in _rooms.Values) await room.RecheckPresenceAsync();
+    }
 }

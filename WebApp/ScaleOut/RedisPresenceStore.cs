@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using WebApp.Chat;
 
@@ -10,13 +11,10 @@ namespace WebApp.ScaleOut;
 /// While Redis is unreachable every answer comes from this instance's own sockets at once; when it is back this
 /// instance beats, shares every room again and re-reads every list (the others do the same), so presence is whole.
 /// </summary>
-public sealed class RedisPresenceStore(RedisSite site, ILogger<RedisPresenceStore> logger)
+public sealed class RedisPresenceStore(RedisSite site, IOptions<ScaleOutOptions> options, ILogger<RedisPresenceStore> logger)
     : IPresenceStore, IHostedService
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("chat:presence");
-
-    /// <summary>How long an instance counts as alive after its last beat (three beats).</summary>
-    public static readonly TimeSpan HeartbeatLifetime = TimeSpan.FromSeconds(15);
 
     /// <summary>This instance's own people, what every answer falls back to while Redis is unreachable.</summary>
     private readonly InProcessPresenceStore _here = new();
@@ -40,8 +38,21 @@ public sealed class RedisPresenceStore(RedisSite site, ILogger<RedisPresenceStor
         await site.UnsubscribeQuietlyAsync(Channel, logger);
     }
 
-    /// <summary>Marks this instance alive for <see cref="HeartbeatLifetime"/>; its people count as online while it is.</summary>
-    public Task BeatAsync() => site.Database.StringSetAsync(InstanceKey, 1, HeartbeatLifetime);
+    /// <summary>Marks this instance alive for <see cref="ScaleOutOptions.HeartbeatLifetime"/>; its people count as online while it is.</summary>
+    public Task BeatAsync() => site.Database.StringSetAsync(InstanceKey, 1, options.Value.HeartbeatLifetime);
+
+    /// <summary>
+    /// After a beat: the lists may have changed with nobody announcing it (an instance died and its heartbeat
+    /// expired; this instance's own first beat made its people count elsewhere). When this instance was not counted
+    /// before (<paramref name="firstSinceOutage"/>: its first beat, or the first after failed ones) it shares every
+    /// room again, which the others hear; either way every room's list here is re-read and sent where it changed.
+    /// </summary>
+    public async Task AfterBeatAsync(bool firstSinceOutage)
+    {
+        if (_stopped || _subscriber is not { } subscriber) return;
+        if (firstSinceOutage) await subscriber.OnStoreRestoredAsync();
+        else await subscriber.OnPresenceMayHaveChangedAsync();
+    }
 
     /// <summary>This instance is leaving: the others stop counting its people at once instead of when the heartbeat expires.</summary>
     public Task ForgetThisInstanceAsync() => site.Database.KeyDeleteAsync(InstanceKey);

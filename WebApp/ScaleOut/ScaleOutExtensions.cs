@@ -25,6 +25,10 @@ public static class ScaleOutExtensions
                 "ConnectionStrings:Redis is set, so several instances share sockets, but Jwt:SigningKey is not: each instance " +
                 "would sign socket tokens with its own random key and refuse the others'. Set Jwt:SigningKey (32+ bytes) on every instance.");
         }
+        builder.Services.AddOptions<ScaleOutOptions>()
+            .BindConfiguration(ScaleOutOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         var options = ConfigurationOptions.Parse(redis);
         options.AbortOnConnectFail = false; // start (and serve this instance's sockets) even while Redis is down
         // Back within about a second of Redis returning (the default backs off exponentially): presence and the rooms'
