@@ -849,12 +849,15 @@
 
     // ---- Scrolling -----------------------------------------------------------------------------------------
 
+    // #messages is a column-reverse scroller (it opens at the newest message before this script runs): its
+    // scrollTop is 0 at the bottom and negative above it, and the browser keeps what is on screen in place when
+    // messages are added below (someone reading older ones) or above (load older).
     function isAtBottom() {
-        return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+        return -messages.scrollTop < 80;
     }
 
     function scrollToBottom() {
-        messages.scrollTop = messages.scrollHeight;
+        messages.scrollTop = 0;
         newMessages.hidden = true;
     }
 
@@ -865,34 +868,34 @@
         reportReadSoon();
     });
 
-    // "Load older" puts messages above the ones being read: keep those where they are on screen.
-    let distanceFromBottom = null;
-    document.addEventListener('htmx:before:swap', (event) => {
-        if (event.target.id === 'load-older') distanceFromBottom = messages.scrollHeight - messages.scrollTop;
-    });
-    document.addEventListener('htmx:after:swap', () => {
-        if (distanceFromBottom === null) return;
-        messages.scrollTop = messages.scrollHeight - distanceFromBottom;
-        distanceFromBottom = null;
-        decorateMessages();
+    // "Load older" puts messages above the ones being read (the scroller keeps those in place): give them actions.
+    document.addEventListener('htmx:after:swap', (event) => {
+        if (event.target.id === 'load-older' || event.target.closest?.('#messages')) decorateMessages();
     });
 
-    // Someone back in a room they have read before starts at the first message they have not seen; a first visit
-    // (nothing read yet) starts at the newest, like any chat.
-    function scrollToStart() {
+    // The page opens at the newest message; someone back in a room has a link up to where they stopped reading,
+    // shown until the divider has been on screen.
+    const firstUnread = document.getElementById('first-unread');
+    function dividerSeen() {
         const divider = document.getElementById('unread-divider');
-        if (divider && Number(room.dataset.lastReadSeq) > 0) {
-            messages.scrollTop += divider.getBoundingClientRect().top - messages.getBoundingClientRect().top - 8;
-            newMessages.hidden = isAtBottom();
-        } else {
-            scrollToBottom();
-        }
+        return !divider || divider.getBoundingClientRect().top < messages.getBoundingClientRect().bottom;
     }
+    function updateFirstUnread() {
+        if (firstUnread && !firstUnread.hidden && dividerSeen()) firstUnread.hidden = true;
+    }
+    firstUnread?.addEventListener('click', (event) => {
+        event.preventDefault();
+        const divider = document.getElementById('unread-divider');
+        if (divider) messages.scrollTop += divider.getBoundingClientRect().top - messages.getBoundingClientRect().top - 8;
+        firstUnread.hidden = true;
+        messages.focus();
+    });
+    messages.addEventListener('scroll', updateFirstUnread, { passive: true });
 
-    document.getElementById('composer-fields').disabled = false;
+    document.getElementById('send').disabled = false;
     decorateMessages();
     restoreFromStorage();
     fitInput();
-    scrollToStart();
+    updateFirstUnread();
     connect();
 })();

@@ -1,16 +1,31 @@
-// Shows every <time datetime> in the reader's own time zone; the server renders UTC because it cannot know it.
+// Shows every <time datetime> in the reader's own time zone, worded as the server words it (LocalTimeTagHelper):
+// "HH:mm" today, else "MMM d, HH:mm"; data-format="date" is "MMM d, yyyy"; the title is "yyyy-MM-dd HH:mm".
+// The server already renders times in the zone this browser reported in the `tz` cookie (data-local names it), so
+// on a page it rendered nothing changes; only times in another zone (a first visit, a trip, live messages rendered
+// once for everyone in UTC) are rewritten, and the cookie is set (again) for the next page.
 (() => {
-    const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-    const dateAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const locale = document.documentElement.lang || 'en';
+    const timeOnly = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const dateAndTime = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const dateOnly = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', year: 'numeric' });
+    const pad = (n) => String(n).padStart(2, '0');
+
+    if (zone && !document.cookie.split('; ').includes('tz=' + encodeURIComponent(zone))) {
+        const secure = location.protocol === 'https:' ? '; Secure' : '';
+        document.cookie = `tz=${encodeURIComponent(zone)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
+    }
 
     function localize(root) {
-        for (const element of root.querySelectorAll('time[datetime]:not([data-local])')) {
+        for (const element of root.querySelectorAll('time[datetime]')) {
+            if (element.dataset.local === zone) continue;
             const when = new Date(element.dateTime);
             if (Number.isNaN(when.getTime())) continue;
             const today = when.toDateString() === new Date().toDateString();
-            element.textContent = (today ? timeOnly : dateAndTime).format(when);
-            element.title = when.toLocaleString();
-            element.dataset.local = '';
+            element.textContent = element.dataset.format === 'date' ? dateOnly.format(when)
+                : (today ? timeOnly : dateAndTime).format(when);
+            element.title = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}`;
+            element.dataset.local = zone;
         }
     }
 

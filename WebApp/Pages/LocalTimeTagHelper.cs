@@ -1,0 +1,84 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc.Rendering;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
+using Microsoft.AspNetCore.Razor.TagHelpers;
+
+namespace WebApp.Pages;
+
+/// <summary>
+/// <c>&lt;time utc="@instant"&gt;</c>: an instant shown in the reader's own time zone from the first byte, so the
+/// page does not change when its scripts run. The zone is the IANA name the browser reported once in the
+/// <see cref="CookieName"/> cookie (set by <c>wwwroot/js/local-time.js</c>); without it (a first visit, or a name
+/// this server's tz database does not know) the time is shown in UTC and the script localizes it.
+/// <para>
+/// Output: <c>&lt;time datetime="2026-11-30T09:41:00.000Z" data-local="Europe/Berlin" title="2026-11-30 10:41"&gt;10:41&lt;/time&gt;</c>.
+/// <c>datetime</c> is the instant in UTC (HTML's "global date and time string"); <c>data-local</c> names the zone
+/// the text is in (absent for UTC), and the script re-renders any element whose zone is not the browser's. The
+/// wording must match local-time.js's: <see cref="TimeFormat.Moment"/> is "HH:mm" today (in that zone), else
+/// "MMM d, HH:mm"; <see cref="TimeFormat.Date"/> is "MMM d, yyyy"; the title is always "yyyy-MM-dd HH:mm".
+/// </para>
+/// </summary>
+[HtmlTargetElement("time", Attributes = "utc")]
+public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
+{
+    /// <summary>The cookie holding the reader's IANA time zone name, e.g. <c>Asia/Tokyo</c>.</summary>
+    public const string CookieName = "tz";
+
+    /// <summary>The instant; a <see cref="DateTimeKind.Unspecified"/> value is taken as UTC (how EF Core reads it back).</summary>
+    [HtmlAttributeName("utc")]
+    public DateTime Utc { get; set; }
+
+    /// <summary>What to show: a message's moment (default) or a calendar date.</summary>
+    [HtmlAttributeName("format")]
+    public TimeFormat Format { get; set; } = TimeFormat.Moment;
+
+    [ViewContext]
+    [HtmlAttributeNotBound]
+    public ViewContext ViewContext { get; set; } = null!;
+
+    public override void Process(TagHelperContext context, TagHelperOutput output)
+    {
+        var utc = DateTime.SpecifyKind(Utc, DateTimeKind.Utc);
+        var zone = ReaderZone(ViewContext.HttpContext);
+        var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone ?? TimeZoneInfo.Utc);
+        var today = TimeZoneInfo.ConvertTimeFromUtc(clock.GetUtcNow().UtcDateTime, zone ?? TimeZoneInfo.Utc).Date;
+        var culture = CultureInfo.CurrentCulture;
+        var text = Format switch
+        {
+            TimeFormat.Date => local.ToString("MMM d, yyyy", culture),
+            _ when local.Date == today => local.ToString("HH:mm", culture),
+            _ => local.ToString("MMM d, HH:mm", culture),
+        };
+        output.Attributes.SetAttribute("datetime", utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        output.Attributes.SetAttribute("title", local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + (zone is null ? " UTC" : ""));
+        if (zone is not null) output.Attributes.SetAttribute("data-local", zone.Id);
+        if (Format == TimeFormat.Date) output.Attributes.SetAttribute("data-format", "date");
+        output.Content.SetContent(zone is null && Format == TimeFormat.Moment ? text + " UTC" : text);
+    }
+
+    /// <summary>The zone named by the reader's cookie, or null when there is none or the name is unknown here.</summary>
+    public static TimeZoneInfo? ReaderZone(HttpContext http)
+    {
+        if (http.Items.TryGetValue(typeof(LocalTimeTagHelper), out var known)) return known as TimeZoneInfo;
+        TimeZoneInfo? zone = null;
+        // IANA names are short ASCII ("America/Argentina/ComodRivadavia" is among the longest); anything else is not one.
+        if (http.Request.Cookies[CookieName] is { Length: > 0 and <= 64 } name
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '+')
+            && TimeZoneInfo.TryFindSystemTimeZoneById(name, out var found))
+        {
+            zone = found;
+        }
+        http.Items[typeof(LocalTimeTagHelper)] = zone;
+        return zone;
+    }
+}
+
+/// <summary>How a <see cref="LocalTimeTagHelper"/> shows its instant.</summary>
+public enum TimeFormat
+{
+    /// <summary>"HH:mm" today, else "MMM d, HH:mm": when a message was sent or a room was last active.</summary>
+    Moment,
+
+    /// <summary>"MMM d, yyyy": a calendar date, e.g. when an account was created.</summary>
+    Date,
+}
