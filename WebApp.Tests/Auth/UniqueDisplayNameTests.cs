@@ -234,7 +234,9 @@ public sealed class ProfileCardTests(ChatServer server)
         Assert.NotNull(created);
         var card = await bob.Http.GetStringAsync($"/people/{aliceId}?handler=Card");
         Assert.Contains($"<bdi>{name}</bdi>", card);
-        Assert.Contains($"Member since <time datetime=\"{created!.Value:yyyy-MM-dd'T'HH:mm:ss'Z'}\">", card);
+        Assert.Contains($"Member since <time datetime=\"{created!.Value:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\"", card);
+        // A calendar date, in UTC until the reader's browser has told the site its zone.
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"data-format=\"date\">{created.Value:MMM d, yyyy}</time>"), card);
         Assert.DoesNotContain("<html", card);
         var page = await bob.Http.GetAsync($"/people/{aliceId}");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

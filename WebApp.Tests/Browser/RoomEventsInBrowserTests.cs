@@ -316,7 +316,7 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             var seqOnOpen = await page.Locator("#room").GetAttributeAsync("data-event-seq");
             await WaitUntilSentAsync(sent, $$"""{"type":"read","seq":{{seqOnOpen}}}""");
 
-            await page.Locator("#messages").EvaluateAsync("e => e.scrollTop = 0");
+            await page.Locator("#messages").EvaluateAsync(RoomViewTests.ScrollToTheTop);
             using var socket = await writer.ConnectAsync(slug);
             await socket.SendMessageAsync("news while you read");
             await socket.ReceiveTextAsync();
@@ -358,7 +358,7 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             var (alicePage, alice, bobPage, bob, _) = await AliceAndBobInARoomAsync(pages, "Renames");
             var bobsId = await bob.SendAndWaitAsync("written under my old name");
             await Expect(alice.MessageById(bobsId)).ToBeVisibleAsync();
-            var messagesBefore = await alicePage.Locator("#messages > *").CountAsync();
+            var messagesBefore = await alicePage.Locator("#message-list > *").CountAsync();
 
             var newName = $"Robert {Guid.NewGuid():N}"[..15];
             var settings = await bobPage.Context.NewPageAsync();
@@ -367,7 +367,7 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
             await Expect(alice.MessageById(bobsId).Locator(".message-author")).ToHaveTextAsync(newName);
             await Expect(bob.MessageById(bobsId).Locator(".message-author")).ToHaveTextAsync(newName);
             // Nothing was added to the list: the frame only renames.
-            Assert.Equal(messagesBefore, await alicePage.Locator("#messages > *").CountAsync());
+            Assert.Equal(messagesBefore, await alicePage.Locator("#message-list > *").CountAsync());
         });
 
     [Fact]

@@ -45,14 +45,16 @@ public sealed class MessageBroadcastTests(ChatServer server)
     public async Task Socket_fragment_is_the_same_markup_as_the_pages_history()
     {
         using var alice = server.NewVisitor();
-        var slug = await alice.SignUpWithRoomAsync("Same markup");
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Same markup");
         using var socket = await alice.ConnectAsync(slug);
 
         await socket.SendMessageAsync("rendered once");
         var fragment = (await socket.ReceiveTextAsync()).Trim();
-        var page = await alice.Http.GetStringAsync($"/rooms/{slug}");
 
-        Assert.Contains(fragment, page);
+        // Someone else's page shows exactly what the socket sent; the author's own marks it as theirs.
+        Assert.Contains(fragment, await bob.Http.GetStringAsync($"/rooms/{slug}"));
+        Assert.Contains(fragment.Replace("class=\"message\"", "class=\"message mine\""), await alice.Http.GetStringAsync($"/rooms/{slug}"));
     }
 
     [Fact]

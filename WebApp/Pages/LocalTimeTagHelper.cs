@@ -61,10 +61,9 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
     {
         if (http.Items.TryGetValue(typeof(LocalTimeTagHelper), out var known)) return known as TimeZoneInfo;
         TimeZoneInfo? zone = null;
-        // IANA names are short ASCII ("America/Argentina/ComodRivadavia" is among the longest); anything else is not one.
-        if (http.Request.Cookies[CookieName] is { Length: > 0 and <= 64 } name
-            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-' or '+')
-            && TimeZoneInfo.TryFindSystemTimeZoneById(name, out var found))
+        // .NET refuses what is not a zone of the system's tz database (paths out of it included, tested by
+        // ReaderTimeZoneTests): any other value is shown as UTC.
+        if (http.Request.Cookies[CookieName] is { Length: > 0 } name && TimeZoneInfo.TryFindSystemTimeZoneById(name, out var found))
         {
             zone = found;
         }

@@ -582,6 +582,9 @@
         if (message.dataset.authorId === myId) menu.append(menuItem('Edit', 'edit', () => startEditing(message, button)));
         menu.append(menuItem('Delete', 'delete', () => confirmDelete(message, button)));
         button.after(menu);
+        // Below the list's end nothing scrolls into view (the list grows upwards from there): near the bottom the
+        // menu opens upwards.
+        if (menu.getBoundingClientRect().bottom > messages.getBoundingClientRect().bottom) menu.classList.add('opens-up');
         button.setAttribute('aria-expanded', 'true');
         button.setAttribute('aria-controls', menu.id);
         openMenu = { menu, button };
