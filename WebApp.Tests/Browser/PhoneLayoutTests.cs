@@ -86,6 +86,9 @@ public sealed class PhoneLayoutTests(ChatServer server, ChromiumBrowser chromium
             await new HomePage(page).CreateRoomAsync("Phone enter");
             var room = new RoomPage(page);
             await room.WaitUntilLiveAsync();
+            // The hint (off screen on a phone, still the composer's description) says what the keys do here.
+            await Expect(page.Locator(".hint-keyboard")).ToBeHiddenAsync();
+            await Expect(room.Composer).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("^Send sends · Enter makes a new line$"));
             await room.Composer.FocusAsync();
             await page.Keyboard.TypeAsync("first line");
             await page.Keyboard.PressAsync("Enter");
@@ -108,6 +111,8 @@ public sealed class PhoneLayoutTests(ChatServer server, ChromiumBrowser chromium
             await new HomePage(page).CreateRoomAsync("Desk enter");
             var room = new RoomPage(page);
             await room.WaitUntilLiveAsync();
+            await Expect(page.Locator(".hint-touch")).ToBeHiddenAsync();
+            await Expect(room.Composer).ToHaveAccessibleDescriptionAsync(new System.Text.RegularExpressions.Regex("^Enter to send · Shift\\+Enter for a new line · ↑ edits your last message$"));
             await room.Composer.FocusAsync();
             await page.Keyboard.TypeAsync("sent by enter");
             await page.Keyboard.PressAsync("Enter");

@@ -399,8 +399,9 @@
         const length = input.value.trim().length;
         counter.hidden = length < maxChars * 0.9;
         counter.dataset.over = String(length > maxChars);
-        counter.textContent = length > maxChars
-            ? `${length - maxChars} characters over the limit of ${maxChars}`
+        // Empty while hidden: it is part of the composer's description, which includes hidden text it points to.
+        counter.textContent = counter.hidden ? ''
+            : length > maxChars ? `${length - maxChars} characters over the limit of ${maxChars}`
             : `${maxChars - length} characters left`;
     }
 
