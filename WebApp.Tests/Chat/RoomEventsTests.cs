@@ -32,28 +32,17 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private static Task SendAsync(WebSocket socket, object frame) => socket.SendTextAsync(JsonSerializer.Serialize(frame));
+    private static Task SendAsync(WebSocket socket, object frame) => socket.SendJsonAsync(frame);
 
     /// <summary>Sends a message and returns its id and posting number, read from the echo.</summary>
     private static async Task<(long Id, long Seq)> PostAsync(WebSocket socket, string text)
     {
         await socket.SendMessageAsync(text);
         var echo = await socket.ReceiveTextAsync();
-        return (IdOf(echo), SocketExtensions.SeqOf(echo)!.Value);
+        return (SocketExtensions.IdOf(echo), SocketExtensions.SeqOf(echo)!.Value);
     }
 
-    private static long IdOf(string frame) => long.Parse(ArticleId().Match(frame).Groups[1].Value);
-
-    private static long? EventSeqOf(string frame) =>
-        EventSeq().Match(frame) is { Success: true } match ? long.Parse(match.Groups[1].Value) : null;
-
     private static bool IsError(string frame) => frame.StartsWith("<div id=\"chat-error\"", StringComparison.Ordinal);
-
-    [GeneratedRegex("^\\s*<article id=\"m-(\\d+)\"")]
-    private static partial Regex ArticleId();
-
-    [GeneratedRegex("data-event-seq=\"(\\d+)\"")]
-    private static partial Regex EventSeq();
 
     [Fact]
     public async Task An_edit_is_a_numbered_event_that_replaces_the_message_in_place_for_everyone()
@@ -68,9 +57,9 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         var toBob = await bobSocket.ReceiveTextAsync();
 
         Assert.Equal(toAlice, toBob);
-        Assert.Equal(id, IdOf(toBob));
+        Assert.Equal(id, SocketExtensions.IdOf(toBob));
         Assert.Contains($"data-seq=\"{seq}\"", toBob);
-        Assert.Equal(seq + 1, EventSeqOf(toBob));
+        Assert.Equal(seq + 1, SocketExtensions.EventSeqOf(toBob));
         Assert.Contains("hx-swap-oob=\"true\"", toBob);
         Assert.Contains("data-edited=\"true\"", toBob);
         Assert.Contains("class=\"edited-mark\"", toBob);
@@ -104,9 +93,9 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         var toBob = await bobSocket.ReceiveTextAsync();
         Assert.Equal(toBob, await aliceSocket.ReceiveTextAsync());
 
-        Assert.Equal(id, IdOf(toBob));
+        Assert.Equal(id, SocketExtensions.IdOf(toBob));
         Assert.Contains("class=\"message deleted\"", toBob);
-        Assert.Equal(seq + 1, EventSeqOf(toBob));
+        Assert.Equal(seq + 1, SocketExtensions.EventSeqOf(toBob));
         Assert.DoesNotContain("a secret I regret", toBob);
         Assert.DoesNotContain("message-text", toBob);
 
@@ -233,11 +222,11 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         // While Bob is away: a new message, an edit of an old one, a deletion of another, and an edit of the new one.
         var (third, thirdSeq) = await PostAsync(aliceSocket, "third");
         await SendAsync(aliceSocket, new { type = "edit", id = first, text = "first, edited" });
-        var editSeq = EventSeqOf(await aliceSocket.ReceiveTextAsync());
+        var editSeq = SocketExtensions.EventSeqOf(await aliceSocket.ReceiveTextAsync());
         await SendAsync(aliceSocket, new { type = "delete", id = second });
-        var deleteSeq = EventSeqOf(await aliceSocket.ReceiveTextAsync());
+        var deleteSeq = SocketExtensions.EventSeqOf(await aliceSocket.ReceiveTextAsync());
         await SendAsync(aliceSocket, new { type = "edit", id = third, text = "third, edited" });
-        var editThirdSeq = EventSeqOf(await aliceSocket.ReceiveTextAsync());
+        var editThirdSeq = SocketExtensions.EventSeqOf(await aliceSocket.ReceiveTextAsync());
         Assert.Equal([seenByBob + 1, seenByBob + 2, seenByBob + 3, seenByBob + 4], new[] { thirdSeq, editSeq, deleteSeq, editThirdSeq });
 
         using var back = await _bob.ConnectAsync(_slug, after: seenByBob);
@@ -248,8 +237,8 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         var live = await back.ReceiveTextAsync();
         Assert.Contains("live", live);
 
-        Assert.Equal([thirdSeq, editSeq, deleteSeq, editThirdSeq], frames.Select(f => EventSeqOf(f) ?? SocketExtensions.SeqOf(f)));
-        Assert.Equal([third, first, second, third], frames.Select(IdOf));
+        Assert.Equal([thirdSeq, editSeq, deleteSeq, editThirdSeq], frames.Select(f => SocketExtensions.EventSeqOf(f) ?? SocketExtensions.SeqOf(f)));
+        Assert.Equal([third, first, second, third], frames.Select(SocketExtensions.IdOf));
         Assert.DoesNotContain("hx-swap-oob", frames[0]);
         Assert.Contains("first, edited", frames[1]);
         Assert.Contains("class=\"message deleted\"", frames[2]);

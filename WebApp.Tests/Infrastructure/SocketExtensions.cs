@@ -66,5 +66,16 @@ public static class SocketExtensions
         return match.Success ? long.Parse(match.Groups[1].Value) : null;
     }
 
+    /// <summary>The message id of a frame's article (<c>&lt;article id="m-12"</c>: 12); throws on any other frame.</summary>
+    public static long IdOf(string frame) =>
+        long.Parse(System.Text.RegularExpressions.Regex.Match(frame, "^\\s*<article id=\"m-(\\d+)\"").Groups[1].Value);
+
+    /// <summary>The room event number of an edit or deletion frame (data-event-seq), or null (a posting carries data-seq).</summary>
+    public static long? EventSeqOf(string frame) =>
+        System.Text.RegularExpressions.Regex.Match(frame, "data-event-seq=\"(\\d+)\"") is { Success: true } match ? long.Parse(match.Groups[1].Value) : null;
+
+    /// <summary>Sends a client frame serialized as JSON, e.g. <c>new { type = "delete", id }</c>.</summary>
+    public static Task SendJsonAsync(this WebSocket socket, object frame) => socket.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(frame));
+
     public static bool IsPresence(string frame) => frame.StartsWith("<div id=\"presence\"", StringComparison.Ordinal);
 }

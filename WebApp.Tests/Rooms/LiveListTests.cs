@@ -99,4 +99,19 @@ public sealed class LiveListTests(ChatServer server) : IAsyncLifetime
         var publicRoom = await _alice.CreateRoomAsync("Public " + _unique);
         Assert.Equal(HttpStatusCode.NotFound, (await _alice.Http.GetAsync($"/rooms/{publicRoom}?handler=MemberCount")).StatusCode);
     }
+
+    [Fact]
+    public async Task The_message_count_leaves_out_deleted_messages()
+    {
+        var slug = await _alice.CreateRoomAsync("Deletions counted " + _unique);
+        using var socket = await _alice.ConnectAsync(slug);
+        await socket.SendMessageAsync("stays");
+        await socket.ReceiveTextAsync();
+        await socket.SendMessageAsync("goes");
+        var goes = SocketExtensions.IdOf(await socket.ReceiveTextAsync());
+        await socket.SendJsonAsync(new { type = "delete", id = goes });
+        Assert.Contains("message deleted", await socket.ReceiveTextAsync());
+
+        Assert.Contains("<span class=\"room-count\">1 message</span>", RoomsList.ItemOf(await _alice.Http.GetStringAsync(ListPath), slug));
+    }
 }

@@ -53,6 +53,11 @@ public static partial class RoomsList
                 badge.Success ? WebUtility.HtmlDecode(badge.Groups[1].Value) : null);
         }).ToDictionary(entry => entry.Slug);
 
+    /// <summary>The markup of one room's list item, found by its slug; throws when the room is not listed.</summary>
+    public static string ItemOf(string html, string slug) =>
+        RoomElement().Matches(html).Single(match =>
+            WebUtility.HtmlDecode(Link().Match(match.Groups["body"].Value).Groups[1].Value).Split('?', '#')[0] == slug).Value;
+
     private static int? Number(Match match) => match.Success ? int.Parse(match.Groups[1].Value) : null;
 
     // The element with class "room" holding the room's link, whatever its tag and other classes.

@@ -24,18 +24,10 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
         await _b.DisposeAsync();
     }
 
-    private static Task SendAsync(WebSocket socket, object frame) => socket.SendTextAsync(JsonSerializer.Serialize(frame));
-
-    private static long IdOf(string frame) => long.Parse(ArticleId().Match(frame).Groups[1].Value);
+    private static Task SendAsync(WebSocket socket, object frame) => socket.SendJsonAsync(frame);
 
     private static long NumberOf(string frame) =>
-        EventSeq().Match(frame) is { Success: true } change ? long.Parse(change.Groups[1].Value) : SocketExtensions.SeqOf(frame)!.Value;
-
-    [GeneratedRegex("^\\s*<article id=\"m-(\\d+)\"")]
-    private static partial Regex ArticleId();
-
-    [GeneratedRegex("data-event-seq=\"(\\d+)\"")]
-    private static partial Regex EventSeq();
+        SocketExtensions.EventSeqOf(frame) ?? SocketExtensions.SeqOf(frame)!.Value;
 
     /// <summary>The next frame that is neither presence nor typing.</summary>
     private static async Task<string> NextEventAsync(WebSocket socket, int timeoutSeconds = 10)
@@ -78,9 +70,9 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
 
         // Bob goes offline; Alice edits one, deletes two and posts three.
         await bobSocket.CloseAsync(WebSocketCloseStatus.NormalClosure, "offline", SiteClient.TimeoutToken());
-        await SendAsync(aliceSocket, new { type = "edit", id = IdOf(one), text = "one, edited" });
+        await SendAsync(aliceSocket, new { type = "edit", id = SocketExtensions.IdOf(one), text = "one, edited" });
         await NextEventAsync(aliceSocket);
-        await SendAsync(aliceSocket, new { type = "delete", id = IdOf(two) });
+        await SendAsync(aliceSocket, new { type = "delete", id = SocketExtensions.IdOf(two) });
         await NextEventAsync(aliceSocket);
         await aliceSocket.SendMessageAsync("three");
         await NextEventAsync(aliceSocket);
@@ -125,11 +117,11 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
         {
             await servers.Redis.StopAsync();
             // Alice's own socket keeps getting her changes at once.
-            await SendAsync(aliceSocket, new { type = "edit", id = IdOf(before), text = "edited in the dark" });
+            await SendAsync(aliceSocket, new { type = "edit", id = SocketExtensions.IdOf(before), text = "edited in the dark" });
             Assert.Contains("edited in the dark", await NextEventAsync(aliceSocket));
             await aliceSocket.SendMessageAsync("posted in the dark");
             var posted = await NextEventAsync(aliceSocket);
-            await SendAsync(aliceSocket, new { type = "delete", id = IdOf(posted) });
+            await SendAsync(aliceSocket, new { type = "delete", id = SocketExtensions.IdOf(posted) });
             Assert.Contains("message deleted", await NextEventAsync(aliceSocket));
         }
         finally

@@ -135,7 +135,7 @@ public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimePro
             .Where(r => !r.IsPrivate || r.CreatedById == userId || r.Members.Any(m => m.UserId == userId));
         var rooms = await visible
             .OrderByDescending(r => r.LastMessageAt ?? r.CreatedAt)
-            .Select(r => new RoomSummary(r.Id, r.Slug, r.Name, r.IsPrivate, r.Messages.Count, r.LastMessageAt))
+            .Select(r => new RoomSummary(r.Id, r.Slug, r.Name, r.IsPrivate, r.Messages.Count(m => m.DeletedAt == null), r.LastMessageAt))
             .ToListAsync();
         _online = await presence.OnlineCountsAsync([.. rooms.Select(r => r.Id)]);
         if (userId is not null) _unread = await RoomUnreadCounts.ForAsync(db, userId, visible, HttpContext.RequestAborted);
