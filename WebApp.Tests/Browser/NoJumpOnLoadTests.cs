@@ -31,6 +31,12 @@ public sealed class NoJumpOnLoadTests(PublishedSiteServers servers, ChromiumBrow
         {
             await aliceSocket.SendMessageAsync($"alice says {i}");
             await ReceiveContainingAsync(aliceSocket, $"alice says {i}");
+            if (i % 8 == 0)
+            {
+                // Two in a row: grouped under one author.
+                await aliceSocket.SendMessageAsync($"alice adds {i}");
+                await ReceiveContainingAsync(aliceSocket, $"alice adds {i}");
+            }
             await bobSocket.SendMessageAsync($"bob says {i}\nwith a second line");
             await ReceiveContainingAsync(bobSocket, $"bob says {i}");
         }
@@ -157,6 +163,9 @@ public sealed class NoJumpOnLoadTests(PublishedSiteServers servers, ChromiumBrow
         var marks = await page.Locator("#messages .message").EvaluateAllAsync<string[]>(
             "ms => ms.map(m => (m.classList.contains('mine') ? 'mine ' : 'theirs ') + m.querySelector('.message-text').textContent.split(' ')[0])");
         Assert.NotEmpty(marks);
+        // A second message in a row is grouped under the first one's author, as chat.js groups live ones.
+        Assert.NotEqual(0, await page.Locator("#messages .message.continued", new() { HasText = "alice adds" }).CountAsync());
+        Assert.Equal(0, await page.Locator("#messages .message.continued", new() { HasText = "says" }).CountAsync());
         Assert.All(marks, mark => Assert.True(mark is "mine alice" or "theirs bob", mark));
     }
 
@@ -164,7 +173,7 @@ public sealed class NoJumpOnLoadTests(PublishedSiteServers servers, ChromiumBrow
     private static async Task AssertTimesInZoneAsync(IPage page)
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(Zone);
-        var times = await page.Locator("#messages time").EvaluateAllAsync<string[][]>("ts => ts.map(t => [t.dateTime, t.textContent])");
+        var times = await page.Locator("#messages .message-meta time").EvaluateAllAsync<string[][]>("ts => ts.map(t => [t.dateTime, t.textContent])");
         Assert.NotEmpty(times);
         var today = TimeZoneInfo.ConvertTimeFromUtc(DateTime.UtcNow, zone).Date;
         foreach (var pair in times)
@@ -172,6 +181,14 @@ public sealed class NoJumpOnLoadTests(PublishedSiteServers servers, ChromiumBrow
             var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.Parse(pair[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal), zone);
             var expected = local.Date == today ? local.ToString("HH:mm", CultureInfo.InvariantCulture) : local.ToString("MMM d, HH:mm", CultureInfo.GetCultureInfo("en-US"));
             Assert.Equal(expected, pair[1]);
+        }
+        // Each day's heading, in that zone's calendar.
+        var days = await page.Locator("#messages .day-separator time").EvaluateAllAsync<string[][]>("ts => ts.map(t => [t.dateTime, t.textContent])");
+        Assert.NotEmpty(days);
+        foreach (var pair in days)
+        {
+            var local = TimeZoneInfo.ConvertTimeFromUtc(DateTime.Parse(pair[0], CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal), zone);
+            Assert.Equal(local.ToString("dddd, MMMM d, yyyy", CultureInfo.GetCultureInfo("en-US")), pair[1]);
         }
     }
 }

@@ -37,6 +37,38 @@ public sealed class RoomEventsInBrowserTests(ChatServer server, ChromiumBrowser 
     }
 
     [Fact]
+    public Task Consecutive_messages_of_one_author_are_grouped_live_and_after_a_reload_and_links_open_safely() =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Consecutive_messages_of_one_author_are_grouped_live_and_after_a_reload_and_links_open_safely), async pages =>
+        {
+            var (_, alice, bobPage, bob, slug) = await AliceAndBobInARoomAsync(pages, "Groups");
+            var first = await alice.SendAndWaitAsync("first of two");
+            var second = await alice.SendAndWaitAsync("second of two, see https://example.com/notes.");
+            var third = await bob.SendAndWaitAsync("bob answers");
+            var fourth = await alice.SendAndWaitAsync("back to alice");
+
+            async Task ExpectGroupsAsync(IPage page, RoomPage room)
+            {
+                var grouped = new System.Text.RegularExpressions.Regex(@"\bcontinued\b");
+                await Expect(room.MessageById(second)).ToHaveClassAsync(grouped);
+                foreach (var id in new[] { first, third, fourth }) await Expect(room.MessageById(id)).Not.ToHaveClassAsync(grouped);
+                // Grouped, the author is still there for screen readers.
+                await Expect(room.MessageById(second).Locator(".message-author")).ToHaveCountAsync(1);
+                await Expect(page.Locator("#messages .day-separator")).ToHaveCountAsync(1);
+                var link = room.MessageById(second).Locator("a.message-link");
+                await Expect(link).ToHaveAttributeAsync("href", "https://example.com/notes");
+                await Expect(link).ToHaveAttributeAsync("rel", "noopener noreferrer nofollow ugc");
+                await Expect(link).ToHaveTextAsync("https://example.com/notes");
+            }
+
+            // Live, as chat.js arranges them; then as the server renders the history for someone who opens the room.
+            await ExpectGroupsAsync(bobPage, bob);
+            var carolPage = await SignedInPersonAsync(pages, "carol");
+            var carol = new RoomPage(carolPage);
+            await carol.OpenAsync(slug);
+            await ExpectGroupsAsync(carolPage, carol);
+        });
+
+    [Fact]
     public Task Editing_your_message_shows_the_new_text_and_an_edited_mark_to_everyone() =>
         ChromiumBrowser.WithScreenshotsOnFailureAsync(nameof(Editing_your_message_shows_the_new_text_and_an_edited_mark_to_everyone), async pages =>
         {

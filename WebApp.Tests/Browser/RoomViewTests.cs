@@ -73,6 +73,9 @@ public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
             await Expect(page.Locator("#messages .message-text").First).ToHaveTextAsync("history 01");
             Assert.InRange((await oldestShown.BoundingBoxAsync())!.Y, before - 5, before + 5);
             await Expect(page.Locator("#load-older")).ToHaveCountAsync(0);
+            // One day, one heading: the one the older stretch brought replaces the one the list started with.
+            await Expect(page.Locator("#messages .day-separator")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#message-list > *").First).ToHaveClassAsync("day-separator");
 
             // Scrolled up, a new message does not move the view; a marker offers to go down.
             var reading = (await oldestShown.BoundingBoxAsync())!.Y;

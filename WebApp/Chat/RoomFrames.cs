@@ -13,6 +13,18 @@ public sealed class RoomFrames(RazorPartialRenderer renderer)
     /// <summary>ViewData key of <c>_Messages</c>: the number of the change being sent, which makes it an out-of-band swap.</summary>
     public const string EventSeqKey = "EventSeq";
 
+    /// <summary>ViewData key of <c>_Messages</c>: true when it renders a stretch of the page's history (day headings, grouping).</summary>
+    public const string HistoryKey = "History";
+
+    /// <summary>ViewData key of <c>_Messages</c>: the id of the first message the reader has not seen (the unread divider goes before it).</summary>
+    public const string UnreadBeforeKey = "UnreadBefore";
+
+    /// <summary>
+    /// Consecutive messages of one author on one day closer together than this are grouped (shown without repeating
+    /// the author). chat.js's arrangeHistory uses the same window for what arrives live.
+    /// </summary>
+    public static readonly TimeSpan GroupingWindow = TimeSpan.FromMinutes(5);
+
     /// <summary>
     /// A stored event: a posting is the message's <c>&lt;article id="m-{id}" data-seq&gt;</c>, appended; an edit or
     /// deletion is the same article as it stands now with <c>data-event-seq</c> and <c>hx-swap-oob="true"</c>.

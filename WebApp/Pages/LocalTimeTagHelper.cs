@@ -15,7 +15,8 @@ namespace WebApp.Pages;
 /// <c>datetime</c> is the instant in UTC (HTML's "global date and time string"); <c>data-local</c> names the zone
 /// the text is in (absent for UTC), and the script re-renders any element whose zone is not the browser's. The
 /// wording must match local-time.js's: <see cref="TimeFormat.Moment"/> is "HH:mm" today (in that zone), else
-/// "MMM d, HH:mm"; <see cref="TimeFormat.Date"/> is "MMM d, yyyy"; the title is always "yyyy-MM-dd HH:mm".
+/// "MMM d, HH:mm"; <see cref="TimeFormat.Date"/> is "MMM d, yyyy"; <see cref="TimeFormat.Day"/> is
+/// "dddd, MMMM d, yyyy"; the title is always "yyyy-MM-dd HH:mm".
 /// </para>
 /// </summary>
 [HtmlTargetElement("time", Attributes = "utc")]
@@ -46,13 +47,14 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
         var text = Format switch
         {
             TimeFormat.Date => local.ToString("MMM d, yyyy", culture),
+            TimeFormat.Day => local.ToString("dddd, MMMM d, yyyy", culture),
             _ when local.Date == today => local.ToString("HH:mm", culture),
             _ => local.ToString("MMM d, HH:mm", culture),
         };
         output.Attributes.SetAttribute("datetime", utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         output.Attributes.SetAttribute("title", local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + (zone is null ? " UTC" : ""));
         if (zone is not null) output.Attributes.SetAttribute("data-local", zone.Id);
-        if (Format == TimeFormat.Date) output.Attributes.SetAttribute("data-format", "date");
+        if (Format != TimeFormat.Moment) output.Attributes.SetAttribute("data-format", Format == TimeFormat.Date ? "date" : "day");
         output.Content.SetContent(zone is null && Format == TimeFormat.Moment ? text + " UTC" : text);
     }
 
@@ -80,4 +82,7 @@ public enum TimeFormat
 
     /// <summary>"MMM d, yyyy": a calendar date, e.g. when an account was created.</summary>
     Date,
+
+    /// <summary>"dddd, MMMM d, yyyy": the day a stretch of messages was sent, above them.</summary>
+    Day,
 }

@@ -522,7 +522,53 @@
         return message.classList.contains('deleted') || message.dataset.deleted === 'true';
     }
 
+    // ---- Days and groups: the rules _Messages.cshtml applies to the history it renders ----------------------
+
+    const messageList = document.getElementById('message-list');
+    const groupingWindowMs = 5 * 60 * 1000; // RoomFrames.GroupingWindow
+    const sentAt = (message) => new Date(message.querySelector('.message-meta time')?.dateTime ?? NaN);
+    const dayOf = (message) => sentAt(message).toDateString();
+
+    // A heading above each day's first message, none between two of the same day (a "load older" stretch ends
+    // with the day the list started with), and consecutive messages of one author within the window grouped.
+    // The server already arranged what it rendered, so on a fresh page this changes nothing.
+    function arrangeHistory() {
+        let previous = null;
+        let headed = false;
+        let divided = false;
+        for (const element of [...messageList.children]) {
+            if (element.classList.contains('day-separator')) {
+                let following = element.nextElementSibling;
+                while (following && !following.classList.contains('message')) following = following.nextElementSibling;
+                if (headed || !following || (previous && dayOf(previous) === dayOf(following))) element.remove();
+                else headed = true;
+                continue;
+            }
+            if (element.id === 'unread-divider') { divided = true; continue; }
+            if (!element.classList.contains('message')) continue;
+            const sameDay = previous !== null && dayOf(previous) === dayOf(element);
+            if (!sameDay && !headed) element.before(dayHeading(element));
+            const continued = sameDay && !divided && previous.dataset.authorId === element.dataset.authorId
+                && sentAt(element) - sentAt(previous) < groupingWindowMs;
+            if (element.classList.contains('continued') !== continued) element.classList.toggle('continued', continued);
+            previous = element;
+            headed = false;
+            divided = false;
+        }
+    }
+
+    function dayHeading(message) {
+        const heading = document.createElement('h2');
+        heading.className = 'day-separator';
+        const time = document.createElement('time');
+        time.dateTime = sentAt(message).toISOString();
+        time.dataset.format = 'day'; // local-time.js words it
+        heading.append(time);
+        return heading;
+    }
+
     function decorateMessages() {
+        arrangeHistory();
         const mentionOfMe = `.mention[data-user-id="${CSS.escape(myId)}"]`;
         for (const message of messages.querySelectorAll('.message')) {
             if (decorated.has(message)) continue;

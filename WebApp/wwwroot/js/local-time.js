@@ -1,5 +1,6 @@
 // Shows every <time datetime> in the reader's own time zone, worded as the server words it (LocalTimeTagHelper):
-// "HH:mm" today, else "MMM d, HH:mm"; data-format="date" is "MMM d, yyyy"; the title is "yyyy-MM-dd HH:mm".
+// "HH:mm" today, else "MMM d, HH:mm"; data-format="date" is "MMM d, yyyy", "day" is "dddd, MMMM d, yyyy"; the title
+// is "yyyy-MM-dd HH:mm".
 // The server already renders times in the zone this browser reported in the `tz` cookie (data-local names it), so
 // on a page it rendered nothing changes; only times in another zone (a first visit, a trip, live messages rendered
 // once for everyone in UTC) are rewritten, and the cookie is set (again) for the next page.
@@ -9,6 +10,7 @@
     const timeOnly = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const dateAndTime = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const dateOnly = new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', year: 'numeric' });
+    const fullDay = new Intl.DateTimeFormat(locale, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
     const pad = (n) => String(n).padStart(2, '0');
 
     if (zone && !document.cookie.split('; ').includes('tz=' + encodeURIComponent(zone))) {
@@ -22,7 +24,8 @@
             const when = new Date(element.dateTime);
             if (Number.isNaN(when.getTime())) continue;
             const today = when.toDateString() === new Date().toDateString();
-            element.textContent = element.dataset.format === 'date' ? dateOnly.format(when)
+            const format = element.dataset.format;
+            element.textContent = format === 'date' ? dateOnly.format(when) : format === 'day' ? fullDay.format(when)
                 : (today ? timeOnly : dateAndTime).format(when);
             element.title = `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())} ${pad(when.getHours())}:${pad(when.getMinutes())}`;
             element.dataset.local = zone;
