@@ -475,7 +475,8 @@
     socketHost.addEventListener('htmx:ws:after:message:incoming', () => {
         const added = messages.querySelectorAll('.message').length > countBefore;
         if (added) document.getElementById('empty-room')?.remove();
-        decorateMessages();
+        // Postings carry no data-event-seq (edits and deletions do): those are what arrived.
+        for (const message of decorateMessages()) if (!message.dataset.eventSeq) noteArrival(message);
         afterMessagesReplaced();
         if (wasAtBottom) scrollToBottom();
         else if (added) newMessages.hidden = false;
@@ -567,18 +568,62 @@
         return heading;
     }
 
+    /** Marks what is yours on messages not seen before, and returns those. */
     function decorateMessages() {
         arrangeHistory();
         const mentionOfMe = `.mention[data-user-id="${CSS.escape(myId)}"]`;
+        const fresh = [];
         for (const message of messages.querySelectorAll('.message')) {
             if (decorated.has(message)) continue;
             decorated.add(message);
+            fresh.push(message);
             const mine = message.dataset.authorId === myId;
             if (mine) message.classList.add('mine');
             if (message.querySelector(mentionOfMe)) message.classList.add('mention-me');
             if (!isDeleted(message) && (mine || ownsRoom) && state !== 'denied') addActionsButton(message);
         }
+        return fresh;
     }
+
+    // ---- While the tab is hidden: a count in its title, and a notification when someone mentions you --------
+
+    const baseTitle = document.title;
+    const roomName = document.querySelector('#room-title .room-title-text')?.textContent ?? '';
+    const notifyButton = document.getElementById('notify-mentions');
+    let unseen = 0;
+
+    function noteArrival(message) {
+        if (document.visibilityState === 'visible' || message.dataset.authorId === myId) return;
+        unseen++;
+        document.title = `(${unseen}) ${baseTitle}`;
+        if (message.classList.contains('mention-me')) notifyMention(message);
+    }
+
+    document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState !== 'visible') return;
+        unseen = 0;
+        document.title = baseTitle;
+    });
+
+    function notifyMention(message) {
+        if (!('Notification' in window) || Notification.permission !== 'granted') return;
+        const author = message.querySelector('.message-author')?.textContent ?? '';
+        const text = message.querySelector('.message-text')?.textContent ?? '';
+        const notification = new Notification(`${author} mentioned you in ${roomName}`, { body: text.slice(0, 200), tag: message.id });
+        notification.addEventListener('click', () => {
+            window.focus();
+            message.scrollIntoView({ block: 'center' });
+            notification.close();
+        });
+    }
+
+    // Asked only when the person chooses to (browsers ignore requests without a click), and offered until answered.
+    if (notifyButton && 'Notification' in window && Notification.permission === 'default') notifyButton.hidden = false;
+    notifyButton?.addEventListener('click', async () => {
+        await Notification.requestPermission();
+        notifyButton.hidden = true;
+        input.focus();
+    });
 
     function addActionsButton(message) {
         const meta = message.querySelector('.message-meta');
