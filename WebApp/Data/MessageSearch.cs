@@ -77,7 +77,7 @@ public readonly record struct HighlightedPart(string Text, bool IsMatch);
 /// kept by triggers: see the AddMessageSearch migration), ranked by <c>bm25</c> then newest. Terms shorter than a
 /// trigram are matched with <c>LIKE … ESCAPE '\'</c> on the room's messages instead.</item>
 /// <item>PostgreSQL: <c>ILIKE</c> on <c>Messages.Text</c>, served by a <c>pg_trgm</c> GIN index, ranked by
-/// <c>word_similarity</c> then newest.</item>
+/// <c>word_similarity</c>, then <c>similarity</c>, then newest.</item>
 /// </list>
 /// Deleted messages are never found; edited ones are found by their current text. Terms reach the database only as
 /// parameters.
@@ -169,7 +169,9 @@ public static class MessageSearch
         {
             sql.Append($""" AND m."Text" ILIKE {Slot(parameters, LikeContaining(term))} ESCAPE '\'""");
         }
-        sql.Append(""" ORDER BY word_similarity({1}, m."Text") DESC, m."Seq" DESC""");
+        // word_similarity: how well the query matches some stretch of the text (whole words beat parts of words);
+        // similarity then prefers the message the query is more of (short ones), and newest breaks ties.
+        sql.Append(""" ORDER BY word_similarity({1}, m."Text") DESC, similarity({1}, m."Text") DESC, m."Seq" DESC""");
         return (sql.ToString(), parameters);
     }
 

@@ -33,7 +33,8 @@ public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogge
     /// <summary>Why nothing was searched, for the person searching; null when the search ran or there was nothing to search.</summary>
     public string? Problem { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string slug, string? q, string? page)
+    // "page" is read from the query only: as a route value it is the Razor Page's own name.
+    public async Task<IActionResult> OnGetAsync(string slug, [FromQuery] string? q, [FromQuery(Name = "page")] string? page)
     {
         var room = await directory.FindAsync(slug, HttpContext.RequestAborted);
         if (room is null || !await directory.MayEnterAsync(room, User.FindFirstValue(ClaimTypes.NameIdentifier)!, HttpContext.RequestAborted))
@@ -57,7 +58,7 @@ public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogge
     }
 
     /// <summary>This results page with another page number, the query kept.</summary>
-    public string PageLink(int page) => Url.Page("/Rooms/Search", new { slug = Room.Slug, q = Q, page })!;
+    public string PageLink(int page) => $"/rooms/{Uri.EscapeDataString(Room.Slug)}/search?q={Uri.EscapeDataString(Q ?? "")}&page={page}";
 
     /// <summary>The message in its place: the room's history ending with it (the archive view, <c>?before=</c>).</summary>
     public string ContextLink(SearchHit hit) => $"/rooms/{Uri.EscapeDataString(Room.Slug)}?before={hit.Seq + 1}#m-{hit.Id}";
