@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using WebApp.Tests.Infrastructure;
 
 namespace WebApp.Tests.Rooms;
@@ -375,5 +376,39 @@ public sealed class PostgresSearchTests(ScaleOutServers servers) : IAsyncLifetim
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.SearchAsync(slug, "a\0b")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.SearchAsync(slug, new string('x', 201))).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await alice.SearchAsync(slug, "quokka", "0")).Status);
+    }
+}
+
+/// <summary>The SQLite migration indexes the messages already stored, not only those written after it.</summary>
+public sealed class SearchIndexMigrationTests
+{
+    [Fact]
+    public async Task Messages_stored_before_the_search_migration_are_found_after_it()
+    {
+        var directory = Directory.CreateTempSubdirectory("search-migration-");
+        try
+        {
+            var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<WebApp.Data.AppDbContext>()
+                .UseSqlite($"Data Source={System.IO.Path.Combine(directory.FullName, "chat.db")};Pooling=False").Options;
+            await using var db = new WebApp.Data.AppDbContext(options);
+            var migrator = Microsoft.EntityFrameworkCore.Infrastructure.AccessorExtensions.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>(db);
+            await migrator.MigrateAsync("20261130071021_UniqueDisplayNames");
+            await db.Database.OpenConnectionAsync();
+            // Rows as an older version wrote them; who wrote them does not matter here.
+            await db.Database.ExecuteSqlRawAsync("""
+                PRAGMA foreign_keys = OFF;
+                INSERT INTO "Messages" ("Id", "RoomId", "Seq", "AuthorId", "AuthorName", "Text", "SentAt")
+                VALUES (1, 7, 1, 'u', 'Old', '明日の会議は十時から', '2026-11-01 09:00:00'),
+                       (2, 7, 2, 'u', 'Old', 'an older quokka', '2026-11-01 09:01:00');
+                """);
+            await migrator.MigrateAsync();
+
+            var query = WebApp.Data.SearchQuery.Parse("会議は");
+            var found = await WebApp.Data.MessageSearch.FindAsync(db, 7, query, 1, 20, CancellationToken.None);
+            Assert.Equal([1L], found.Hits.Select(hit => hit.Id));
+            found = await WebApp.Data.MessageSearch.FindAsync(db, 7, WebApp.Data.SearchQuery.Parse("quokka"), 1, 20, CancellationToken.None);
+            Assert.Equal([2L], found.Hits.Select(hit => hit.Id));
+        }
+        finally { directory.Delete(recursive: true); }
     }
 }
