@@ -15,6 +15,10 @@ public sealed class PostgresDbContext(DbContextOptions<PostgresDbContext> option
 
         // PostgreSQL folds unquoted names to lower case, and the column is "ClientId".
         builder.Entity<ChatMessage>().HasIndex(m => new { m.AuthorId, m.ClientId }).HasFilter("\"ClientId\" IS NOT NULL");
+
+        // Message search (MessageSearch): ILIKE '%term%' uses a trigram index, which finds words inside unspaced text.
+        builder.HasPostgresExtension("pg_trgm");
+        builder.Entity<ChatMessage>().HasIndex(m => m.Text, "IX_Messages_Text_trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -20,6 +20,7 @@ namespace WebApp.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -303,6 +304,11 @@ namespace WebApp.Data.Migrations.Postgres
 
                     b.HasIndex("RoomId", "Seq")
                         .IsUnique();
+
+                    b.HasIndex(new[] { "Text" }, "IX_Messages_Text_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Text" }, "IX_Messages_Text_trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Text" }, "IX_Messages_Text_trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Messages");
                 });
