@@ -50,7 +50,7 @@ public sealed class RoomPagesTests(ChatServer server)
 
         Assert.DoesNotContain("message number 05", page);
         Assert.True(page.IndexOf("message number 06", StringComparison.Ordinal) < page.IndexOf("message number 55", StringComparison.Ordinal));
-        Assert.Equal(50, System.Text.RegularExpressions.Regex.Count(page, "class=\"message\""));
+        Assert.Equal(50, System.Text.RegularExpressions.Regex.Count(page, "<article id=\"m-"));
     }
 
     [Fact]
