@@ -41,4 +41,36 @@ public sealed class ProfileCardInBrowserTests(ChatServer server, ChromiumBrowser
             // Without a script the name is still a link to the profile page.
             await Expect(author).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("^/people/[^/]+$"));
         });
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task Message_on_an_authors_profile_opens_the_room_of_the_two_of_you(bool phone) =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync($"{nameof(Message_on_an_authors_profile_opens_the_room_of_the_two_of_you)}-{phone}", async pages =>
+        {
+            var alicePage = await chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail("alice"));
+            var bobPage = await chromium.NewSignedInPersonAsync(server.BaseAddress, pages, SiteClient.NewEmail("bob"));
+            if (phone) await bobPage.SetViewportSizeAsync(390, 844);
+            var slug = await new HomePage(alicePage).CreateRoomAsync("Say hi");
+            var alice = new RoomPage(alicePage);
+            await alice.WaitUntilLiveAsync();
+            await alice.SendAndWaitAsync("message me");
+            var bob = new RoomPage(bobPage);
+            await bob.OpenAsync(slug);
+
+            await bobPage.Locator("#messages .message-author").First.ClickAsync();
+            await bobPage.WaitForURLAsync("**/people/*");
+            await bobPage.Locator("#message-person").ClickAsync();
+            await bobPage.WaitForURLAsync("**/rooms/dm-*");
+            await bob.WaitUntilLiveAsync();
+            await Expect(bobPage.Locator("#room-title")).ToContainTextAsync(" and ");
+            await bob.SendAndWaitAsync("hi alice, privately");
+
+            // Alice finds the same room in her list, with the message waiting.
+            await alicePage.GotoAsync("/");
+            var dm = alicePage.Locator($"a.room-link[href='{new Uri(bobPage.Url).AbsolutePath}']");
+            await Expect(dm).ToBeVisibleAsync();
+            await dm.ClickAsync();
+            await Expect(alicePage.Locator("#messages")).ToContainTextAsync("hi alice, privately");
+        });
 }
