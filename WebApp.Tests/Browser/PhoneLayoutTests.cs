@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace WebApp.Tests.Browser;
 
 /// <summary>
-/// On a phone (390×844, touch) the rooms list comes first with the "New room" form behind a button, the room title
+/// On a phone (390×844, touch) the rooms list shows first with the "New room" form behind a button, the room title
 /// stays on one line, and Enter makes a new line while Send sends; on a desktop (1280×800) the form shows at once
 /// and Enter sends.
 /// </summary>
@@ -41,6 +41,8 @@ public sealed class PhoneLayoutTests(ChatServer server, ChromiumBrowser chromium
             await Expect(home.NewRoomButton).ToBeVisibleAsync();
             await Expect(form).ToBeHiddenAsync();
 
+            // On screen only: in the document and tab order the form comes first (issue 15; grid areas in site.css put
+            // it after the list on phones), see AccessibilityTests.On_the_rooms_page_the_New_room_form_comes_before_the_list_in_document_and_tab_order.
             var rooms = await page.Locator("#rooms-heading").BoundingBoxAsync();
             var button = await home.NewRoomButton.BoundingBoxAsync();
             Assert.True(rooms!.Y < button!.Y, $"rooms heading at {rooms.Y}, New room button at {button.Y}");
