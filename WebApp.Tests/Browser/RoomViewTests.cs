@@ -67,12 +67,21 @@ public sealed class RoomViewTests(ChatServer server, ChromiumBrowser chromium)
             var oldestShown = room.MessageWithText("history 21");
             var before = (await oldestShown.BoundingBoxAsync())!.Y;
 
+            // While older messages load, the log is busy: screen readers do not read them out as news.
+            string? busyWhileLoading = null;
+            await page.RouteAsync("**/rooms/*handler=Older*", async route =>
+            {
+                busyWhileLoading = await page.Locator("#messages").GetAttributeAsync("aria-busy");
+                await route.ContinueAsync();
+            });
             await page.ClickAsync("#load-older");
 
             await Expect(room.Messages).ToHaveCountAsync(70);
             await Expect(page.Locator("#messages .message-text").First).ToHaveTextAsync("history 01");
             Assert.InRange((await oldestShown.BoundingBoxAsync())!.Y, before - 5, before + 5);
             await Expect(page.Locator("#load-older")).ToHaveCountAsync(0);
+            Assert.Equal("true", busyWhileLoading);
+            await Expect(page.Locator("#messages")).Not.ToHaveAttributeAsync("aria-busy", "true");
             // One day, one heading: the one the older stretch brought replaces the one the list started with.
             await Expect(page.Locator("#messages .day-separator")).ToHaveCountAsync(1);
             await Expect(page.Locator("#message-list > *").First).ToHaveClassAsync("day-separator");

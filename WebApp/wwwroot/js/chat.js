@@ -964,6 +964,23 @@
     });
 
     // "Load older" puts messages above the ones being read (the scroller keeps those in place): give them actions.
+    // While it loads the log is busy, so screen readers do not read out a page of old messages as if they were new.
+    // (The link is swapped out of the page by its own answer, so the swap itself ends the busy state: the first
+    // change to the list, or at the latest a few seconds, should the request fail.)
+    let busyUntilSwap = null;
+    const endBusy = () => {
+        messages.removeAttribute('aria-busy');
+        busyUntilSwap?.disconnect();
+        busyUntilSwap = null;
+    };
+    document.addEventListener('htmx:before:request', (event) => {
+        if (event.target.id !== 'load-older') return;
+        messages.setAttribute('aria-busy', 'true');
+        busyUntilSwap?.disconnect();
+        busyUntilSwap = new MutationObserver(endBusy);
+        busyUntilSwap.observe(messageList, { childList: true });
+        setTimeout(endBusy, 10_000);
+    });
     document.addEventListener('htmx:after:swap', (event) => {
         if (event.target.id === 'load-older' || event.target.closest?.('#messages')) decorateMessages();
     });
