@@ -9,17 +9,11 @@ namespace WebApp.Tests.Rooms;
 [Collection(ScaleOutCollection.Name)]
 public sealed class PostgresUnreadCountsTests(ScaleOutServers servers) : IAsyncLifetime
 {
-    private readonly string _database = $"chat_{Guid.NewGuid():N}";
     private SiteProcess _site = null!;
 
     public async Task InitializeAsync()
     {
-        _site = new SiteProcess(new Dictionary<string, string>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString(_database),
-            ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
-        });
+        _site = new SiteProcess(servers.SiteSettings());
         await _site.StartAsync();
     }
 

@@ -326,15 +326,12 @@ public sealed class PostgresSearchTests(ScaleOutServers servers) : IAsyncLifetim
 
     public async Task InitializeAsync()
     {
-        _site = new SiteProcess(new Dictionary<string, string>
+        _site = new SiteProcess(servers.SiteSettings(_database, new Dictionary<string, string>
         {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString(_database),
-            ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
             // The test posts a room's worth of messages at once.
             ["Chat:RateLimit:MessagesPerSecond"] = "10000",
             ["Chat:RateLimit:Burst"] = "10000",
-        });
+        }));
         await _site.StartAsync();
     }
 

@@ -15,12 +15,7 @@ public sealed class PostgresUserTextTests(ScaleOutServers servers) : IAsyncLifet
 
     public async Task InitializeAsync()
     {
-        _site = new SiteProcess(new Dictionary<string, string>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString(_database),
-            ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
-        });
+        _site = new SiteProcess(servers.SiteSettings(_database));
         await _site.StartAsync();
     }
 

@@ -8,14 +8,8 @@ public static class TwoInstances
     /// <param name="more">Further settings for both instances (e.g. a shorter heartbeat).</param>
     public static async Task<(SiteProcess A, SiteProcess B)> StartAsync(ScaleOutServers servers, IReadOnlyDictionary<string, string>? more = null)
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Database:Provider"] = "Postgres",
-            ["ConnectionStrings:Postgres"] = servers.Postgres.ConnectionString($"chat_{Guid.NewGuid():N}"),
-            // Each pair of instances has a namespace of its own: a killed instance's presence lingers until its heartbeat expires.
-            ["ConnectionStrings:Redis"] = $"{servers.Redis.ConnectionString},channelPrefix={Guid.NewGuid():N}:",
-        };
-        foreach (var (key, value) in more ?? new Dictionary<string, string>()) settings[key] = value;
+        // Each pair of instances has a namespace of its own: a killed instance's presence lingers until its heartbeat expires.
+        var settings = servers.SiteSettings(more: more);
         var a = new SiteProcess(settings);
         var b = new SiteProcess(settings);
         // One after the other: the first creates and migrates the database.
