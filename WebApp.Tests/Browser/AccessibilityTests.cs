@@ -186,6 +186,11 @@ public sealed class AccessibilityTests(ChatServer server, ChromiumBrowser chromi
             await AxeCheck.CheckAsync(page, view, violations);
             await VisitAsync($"/rooms/{scene.Slug}?before={scene.FirstSeq + 3}");
             await VisitAsync($"/people/{scene.BobId}");
+            // Search: the form alone, results with their marks, and a refused query's reason.
+            await VisitAsync($"/rooms/{scene.Slug}/search");
+            await VisitAsync($"/rooms/{scene.Slug}/search?q=morning");
+            await Expect(page.Locator("mark").First).ToBeVisibleAsync();
+            await VisitAsync($"/rooms/{scene.Slug}/search?q={new string('x', 201)}");
 
             foreach (var path in SiteWalk.ManagePages) await VisitAsync(path);
             await VisitAsync($"{Account}/Manage/EnableAuthenticator");
