@@ -48,30 +48,16 @@ public sealed class NoJumpOnLoadTests(PublishedSiteServers servers, ChromiumBrow
         while (!(await socket.ReceiveTextAsync()).Contains(text, StringComparison.Ordinal)) { }
     }
 
-    private async Task<IPage> OpenAsync(List<IPage> pages, SiteClient person, bool phone, bool javaScript, bool zoneRemembered)
-    {
-        var context = await chromium.Browser.NewContextAsync(new()
+    private Task<IPage> OpenAsync(List<IPage> pages, SiteClient person, bool phone, bool javaScript, bool zoneRemembered) =>
+        chromium.NewPageAsAsync(person, new()
         {
-            BaseURL = Site.ToString(),
-            IgnoreHTTPSErrors = true,
             JavaScriptEnabled = javaScript,
             TimezoneId = Zone,
             Locale = "en-US",
             ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 },
             HasTouch = phone,
             IsMobile = phone,
-        });
-        context.SetDefaultTimeout(10_000);
-        var cookies = person.Cookies.GetCookies(Site).Select(c => new Cookie
-        {
-            Name = c.Name, Value = c.Value, Url = Site.ToString(),
-        }).ToList();
-        if (zoneRemembered) cookies.Add(new Cookie { Name = "tz", Value = Uri.EscapeDataString(Zone), Url = Site.ToString() });
-        await context.AddCookiesAsync(cookies);
-        var page = await context.NewPageAsync();
-        pages.Add(page);
-        return page;
-    }
+        }, pages, zoneRemembered ? [("tz", Uri.EscapeDataString(Zone))] : []);
 
     [Theory]
     [InlineData(false)]

@@ -47,19 +47,13 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
                 }
             }
 
-            var context = await chromium.Browser.NewContextAsync(new()
+            var page = await chromium.NewPageAsAsync(bob, new()
             {
-                BaseURL = site.ToString(),
-                IgnoreHTTPSErrors = true,
                 ColorScheme = scheme,
                 ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 },
                 HasTouch = phone,
                 IsMobile = phone,
-            });
-            context.SetDefaultTimeout(10_000);
-            await context.AddCookiesAsync(bob.Cookies.GetCookies(site).Select(c => new Microsoft.Playwright.Cookie { Name = c.Name, Value = c.Value, Url = site.ToString() }));
-            var page = await context.NewPageAsync();
-            pages.Add(page);
+            }, pages);
             await page.GotoAsync($"/rooms/{Uri.EscapeDataString(slug)}");
             await new RoomPage(page).WaitUntilLiveAsync();
 

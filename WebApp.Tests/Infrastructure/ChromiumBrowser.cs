@@ -56,6 +56,26 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>
+    /// A browser signed in as <paramref name="person"/> (their cookies, plus <paramref name="extraCookies"/> as name and
+    /// value), with <paramref name="options"/> (size, scheme, zone; BaseURL and the test certificate are set here);
+    /// the page joins <paramref name="pages"/>.
+    /// </summary>
+    public async Task<IPage> NewPageAsAsync(SiteClient person, BrowserNewContextOptions options, List<IPage> pages,
+        params (string Name, string Value)[] extraCookies)
+    {
+        var site = person.BaseAddress;
+        options.BaseURL = site.ToString();
+        options.IgnoreHTTPSErrors = true;
+        var context = await Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(10_000);
+        await context.AddCookiesAsync(person.Cookies.GetCookies(site).Select(c => (c.Name, c.Value)).Concat(extraCookies)
+            .Select(c => new Cookie { Name = c.Name, Value = c.Value, Url = site.ToString() }));
+        var page = await context.NewPageAsync();
+        pages.Add(page);
+        return page;
+    }
+
     /// <summary>A new person who has just registered through the site's form; the page joins <paramref name="pages"/>.</summary>
     public async Task<IPage> NewSignedInPersonAsync(Uri baseAddress, List<IPage> pages, string email)
     {
