@@ -56,7 +56,8 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual Dictionary<string, string> Settings => new()
     {
         // Small enough that a stalled client overflows its queue quickly in the slow-client test.
-        ["Chat:OutboundQueueCapacity"] = "256",
+        ["Chat:OutboundQueueBytes"] = "262144",
+        ["Chat:BackpressureBytes"] = "65536",
         ["Chat:CloseTimeout"] = "00:00:01",
         ["Chat:RateLimit:MessagesPerSecond"] = "10000",
         ["Chat:RateLimit:Burst"] = "10000",

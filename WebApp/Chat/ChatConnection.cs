@@ -1,18 +1,20 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 
 namespace WebApp.Chat;
 
 /// <summary>
 /// The transport of one chat socket and nothing else: a receive loop that hands each whole text message to its
-/// owner, a single writer loop that drains a bounded outbox (so a slow client only ever fills its own queue), and
-/// the close handshake. What a frame means, who is speaking and which room it is are <see cref="ChatSession"/>'s and
-/// <see cref="LiveRoom"/>'s.
+/// owner, an outbound queue measured in bytes, and the close handshake. What a frame means, who is speaking and which
+/// room it is are <see cref="ChatSession"/>'s and <see cref="LiveRoom"/>'s; what to do about a socket that falls
+/// behind is the room's (<see cref="BehindChanged"/>).
 /// </summary>
 /// <remarks>
-/// Our own code rather than a library's: this is the socket hot path (one outbox write per socket per broadcast, no
-/// buffer held by an idle socket), measured in docs/performance.md.
+/// Our own code rather than a library's: this is the socket hot path, measured in docs/performance.md. A frame is
+/// written inline, by the caller, when nothing is in flight on the socket (the send then usually completes
+/// synchronously into Kestrel's output pipe); only when a send does not complete at once are later frames queued, and
+/// one drain loop writes them in order. No task, channel or allocation per frame on the inline path; no buffer held
+/// by an idle socket.
 /// </remarks>
 public sealed class ChatConnection : IDisposable
 {
@@ -20,11 +22,22 @@ public sealed class ChatConnection : IDisposable
     private readonly ChatOptions _options;
     private readonly ILogger _logger;
     private readonly string _who;
-    private readonly Channel<ReadOnlyMemory<byte>> _outbox;
     private readonly CancellationTokenSource _abort = new();
-    private int _closeRequested;
+    private readonly CancellationTokenRegistration _abortSends;
+    private readonly TaskCompletionSource _sendSideDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Everything below is guarded by _gate.
+    private readonly Lock _gate = new();
+    private Queue<ReadOnlyMemory<byte>>? _queue;
+    private long _queuedBytes;
+    private bool _sending;
+    private bool _closing;
+    private TaskCompletionSource? _queueShrank;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "";
+
+    /// <summary>When the send now in flight began without completing at once (<see cref="Environment.TickCount64"/>, ms); 0 when none is waiting.</summary>
+    private long _stalledSince;
 
     /// <param name="who">Says whose socket this is in log lines, e.g. "user 42 in room lobby" (never a credential).</param>
     public ChatConnection(WebSocket socket, ChatOptions options, ILogger logger, string who)
@@ -33,51 +46,96 @@ public sealed class ChatConnection : IDisposable
         _options = options;
         _logger = logger;
         _who = who;
-        _outbox = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.OutboundQueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full instead of silently dropping
-        });
+        // Sends take no token (a cancellable send registers a callback per frame); an abort fails them instead.
+        _abortSends = _abort.Token.UnsafeRegister(static s => ((WebSocket)s!).Abort(), socket);
     }
 
-    public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
+    public bool IsClosing
+    {
+        get { lock (_gate) return _closing; }
+    }
+
+    /// <summary>Bytes of frames waiting behind the one in flight (not yet handed to the socket).</summary>
+    public long QueuedBytes
+    {
+        get { lock (_gate) return _queuedBytes; }
+    }
 
     /// <summary>
-    /// Queues a frame without waiting; a client whose queue is full (<see cref="ChatOptions.OutboundQueueCapacity"/>
-    /// frames) is closed with 1013 rather than waited for.
+    /// How long the send in flight has been waiting for the peer (its TCP window and Kestrel's output pipe full), or
+    /// zero when the socket is keeping up.
     /// </summary>
-    /// <returns>False when the frame was not queued (the socket is closing, or is closed now).</returns>
-    public bool TrySend(ReadOnlyMemory<byte> frame)
+    public TimeSpan StalledFor()
     {
-        if (_outbox.Writer.TryWrite(frame)) return true;
-        if (!IsClosing)
-        {
-            _logger.LogWarning("Closing socket of {Who}: outbound queue full", _who);
-            Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
-        }
-        return false;
+        var since = Volatile.Read(ref _stalledSince);
+        return since == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - since);
     }
 
-    /// <summary>Queues a frame, waiting for room in the outbox (catch-up may be longer than the queue); returns quietly once the socket closes.</summary>
-    public async Task SendAsync(ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Called with true when <see cref="QueuedBytes"/> rises above <see cref="ChatOptions.BackpressureBytes"/>, and
+    /// with false when it falls back to it or below; set by the room before the socket joins. Called under the
+    /// connection's lock: it must not call back into this connection.
+    /// </summary>
+    public Action<bool>? BehindChanged { get; set; }
+
+    /// <summary>
+    /// Sends a frame now when nothing is in flight, else queues it behind what is; never waits and never refuses for
+    /// a long queue (the room decides what a long queue means).
+    /// </summary>
+    /// <returns>False when the socket is closing or closed, so the frame will never be sent.</returns>
+    public bool TrySend(ReadOnlyMemory<byte> frame) => TrySend(frame, out _);
+
+    /// <inheritdoc cref="TrySend(ReadOnlyMemory{byte})"/>
+    /// <param name="queuedBytes">Bytes waiting behind the send in flight once this frame is sent or queued.</param>
+    public bool TrySend(ReadOnlyMemory<byte> frame, out long queuedBytes)
     {
-        try
+        lock (_gate)
         {
-            await _outbox.Writer.WriteAsync(frame, _abort.Token);
+            queuedBytes = _queuedBytes;
+            if (_closing) return false;
+            if (_sending)
+            {
+                Enqueue(frame);
+                queuedBytes = _queuedBytes;
+                return true;
+            }
+            _sending = true;
         }
-        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
+        SendInline(frame);
+        return true;
+    }
+
+    /// <summary>
+    /// Sends or queues a frame, then waits while the queue is over <see cref="ChatOptions.BackpressureBytes"/>: for a
+    /// long catch-up, which must not outrun the client. Returns quietly once the socket closes.
+    /// </summary>
+    public Task SendAsync(ReadOnlyMemory<byte> frame)
+    {
+        if (!TrySend(frame)) return Task.CompletedTask;
+        lock (_gate)
         {
-            // The socket closed meanwhile; nothing more to send.
+            if (_closing || _queuedBytes <= _options.BackpressureBytes) return Task.CompletedTask;
+            return (_queueShrank ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
     }
 
     /// <summary>Ends the connection with a close frame (RFC 6455 §5.5.1) sent after what is already queued; a stuck client is aborted after <see cref="ChatOptions.CloseTimeout"/>.</summary>
     public void Close(WebSocketCloseStatus status, string reason)
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
-        _closeStatus = status;
-        _closeReason = reason;
-        _outbox.Writer.TryComplete();
+        TaskCompletionSource? waiting;
+        bool startClosing;
+        lock (_gate)
+        {
+            if (_closing) return;
+            _closing = true;
+            _closeStatus = status;
+            _closeReason = reason;
+            waiting = _queueShrank;
+            _queueShrank = null;
+            startClosing = !_sending;
+            _sending = true;
+        }
+        waiting?.TrySetResult();
         try
         {
             _abort.CancelAfter(_options.CloseTimeout);
@@ -85,6 +143,116 @@ public sealed class ChatConnection : IDisposable
         catch (ObjectDisposedException)
         {
             // The connection already finished.
+        }
+        if (startClosing) _ = DrainAsync(ValueTask.CompletedTask);
+    }
+
+    private void Enqueue(ReadOnlyMemory<byte> frame)
+    {
+        (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
+        var before = _queuedBytes;
+        _queuedBytes += frame.Length;
+        if (before <= _options.BackpressureBytes && _queuedBytes > _options.BackpressureBytes) BehindChanged?.Invoke(true);
+    }
+
+    /// <summary>Writes on the caller's thread; hands over to the drain loop only when the send does not complete at once.</summary>
+    private void SendInline(ReadOnlyMemory<byte> frame)
+    {
+        ValueTask send;
+        try
+        {
+            send = _socket.SendAsync(frame, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            send = ValueTask.FromException(e);
+        }
+        if (send.IsCompletedSuccessfully)
+        {
+            send.GetAwaiter().GetResult();
+            lock (_gate)
+            {
+                if (_queue is not { Count: > 0 } && !_closing)
+                {
+                    _sending = false;
+                    return;
+                }
+            }
+        }
+        _ = DrainAsync(send);
+    }
+
+    /// <summary>
+    /// Waits for the send in flight, then writes whatever queued meanwhile, in order, until the queue is empty; after
+    /// a close, sends the close frame last. The only writer while it runs.
+    /// </summary>
+    private async Task DrainAsync(ValueTask inFlight)
+    {
+        try
+        {
+            if (!inFlight.IsCompleted)
+            {
+                Volatile.Write(ref _stalledSince, Math.Max(1, Environment.TickCount64));
+            }
+            await inFlight;
+            while (true)
+            {
+                ReadOnlyMemory<byte> next;
+                TaskCompletionSource? shrank = null;
+                lock (_gate)
+                {
+                    Volatile.Write(ref _stalledSince, 0);
+                    if (_queue is not { Count: > 0 })
+                    {
+                        if (!_closing)
+                        {
+                            _sending = false;
+                            return;
+                        }
+                        break;
+                    }
+                    next = _queue.Dequeue();
+                    var before = _queuedBytes;
+                    _queuedBytes -= next.Length;
+                    if (before > _options.BackpressureBytes && _queuedBytes <= _options.BackpressureBytes)
+                    {
+                        BehindChanged?.Invoke(false);
+                        shrank = _queueShrank;
+                        _queueShrank = null;
+                    }
+                }
+                shrank?.TrySetResult();
+                var send = _socket.SendAsync(next, WebSocketMessageType.Text, WebSocketMessageFlags.EndOfMessage, CancellationToken.None);
+                if (!send.IsCompletedSuccessfully)
+                {
+                    Volatile.Write(ref _stalledSince, Math.Max(1, Environment.TickCount64));
+                }
+                await send;
+            }
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, _abort.Token);
+            }
+            _sendSideDone.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            // The peer went away, stopped reading past the close timeout, or the socket failed: nothing more can be
+            // sent, so nothing more is taken.
+            _logger.LogDebug("Sending to {Who} ended: {Error}", _who, e.Message);
+            TaskCompletionSource? waiting;
+            lock (_gate)
+            {
+                _closing = true;
+                _queue = null;
+                if (_queuedBytes > _options.BackpressureBytes) BehindChanged?.Invoke(false);
+                _queuedBytes = 0;
+                waiting = _queueShrank;
+                _queueShrank = null;
+            }
+            waiting?.TrySetResult();
+            _socket.Abort();
+            _sendSideDone.TrySetResult();
         }
     }
 
@@ -99,7 +267,6 @@ public sealed class ChatConnection : IDisposable
     public async Task RunAsync(Func<Task> start, Func<ReadOnlyMemory<byte>, CancellationToken, Task> onMessage, CancellationToken aborted)
     {
         using var link = aborted.Register(() => _abort.Cancel());
-        var writer = WriteLoopAsync();
         try
         {
             await start();
@@ -117,7 +284,7 @@ public sealed class ChatConnection : IDisposable
         finally
         {
             Close(WebSocketCloseStatus.NormalClosure, "");
-            await writer;
+            await _sendSideDone.Task;
             await AwaitPeerCloseAsync();
         }
     }
@@ -183,25 +350,9 @@ public sealed class ChatConnection : IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    public void Dispose()
     {
-        try
-        {
-            await foreach (var frame in _outbox.Reader.ReadAllAsync(_abort.Token))
-            {
-                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
-            }
-            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await _socket.CloseOutputAsync(_closeStatus, _closeReason, _abort.Token);
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            // The peer went away or stopped reading; the socket is aborted and the receive loop ends with it.
-            _socket.Abort();
-        }
+        _abortSends.Dispose();
+        _abort.Dispose();
     }
-
-    public void Dispose() => _abort.Dispose();
 }

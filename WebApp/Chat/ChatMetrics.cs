@@ -15,6 +15,8 @@ public sealed class ChatMetrics
     private readonly Counter<long> _persisted;
     private readonly Counter<long> _broadcast;
     private readonly Histogram<double> _broadcastLatency;
+    private readonly Counter<long> _sendersPaused;
+    private readonly Counter<long> _slowConsumersClosed;
 
     public ChatMetrics(IMeterFactory meters)
     {
@@ -25,6 +27,10 @@ public sealed class ChatMetrics
         _broadcast = meter.CreateCounter<long>("chat.messages.broadcast", "{message}", "Messages this instance stored and sent to its sockets in the room (those from other instances are not counted)");
         _broadcastLatency = meter.CreateHistogram<double>("chat.broadcast.duration", "ms",
             "From a message being read off its sender's socket to its frame being queued for every socket in the room here");
+        _sendersPaused = meter.CreateCounter<long>("chat.senders.paused", "{pause}",
+            "Times a sender's next event waited because more than half of its room's sockets were behind (backpressure)");
+        _slowConsumersClosed = meter.CreateCounter<long>("chat.sockets.slow_closed", "{socket}",
+            "Sockets closed with 1013 for being behind while the rest of their room kept up");
     }
 
     public void SocketOpened() => _openSockets.Add(1);
@@ -37,6 +43,10 @@ public sealed class ChatMetrics
         _upgrades.Add(1, new("result", "rejected"), new("status", status), new("reason", reason));
 
     public void MessagesPersisted(int count) => _persisted.Add(count);
+
+    public void SenderPaused() => _sendersPaused.Add(1);
+
+    public void SlowConsumerClosed() => _slowConsumersClosed.Add(1);
 
     public void MessageBroadcast(TimeSpan sinceReceived)
     {

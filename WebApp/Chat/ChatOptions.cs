@@ -4,7 +4,8 @@ using WebApp.Data;
 
 namespace WebApp.Chat;
 
-public sealed class ChatOptions
+/// <summary>The chat's limits (section <c>Chat</c>); validated at start, so a bad value stops the site with the key's name.</summary>
+public sealed class ChatOptions : IValidatableObject
 {
     public const string Section = "Chat";
 
@@ -19,9 +20,21 @@ public sealed class ChatOptions
     [Range(1024, 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 16 * 1024;
 
-    /// <summary>Frames a socket may have waiting to be sent; a client that falls further behind is closed.</summary>
-    [Range(1, 100_000)]
-    public int OutboundQueueCapacity { get; set; } = 512;
+    /// <summary>
+    /// Bytes of frames one socket may have waiting to be sent (behind what Kestrel and the kernel already hold). A
+    /// socket further behind while most of its room keeps up is a slow consumer and is closed with 1013; when most of
+    /// the room is behind, the server is, and the room's senders are slowed down instead (<see cref="BackpressureBytes"/>).
+    /// </summary>
+    [Range(16 * 1024, 1024L * 1024 * 1024)]
+    public long OutboundQueueBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Bytes queued for a socket above which it counts as behind. While more than half of a room's sockets are
+    /// behind, the room stops reading its senders' sockets (TCP pushes back on the clients) until they catch up:
+    /// latency stays bounded and nobody who keeps reading is dropped. Smaller than <see cref="OutboundQueueBytes"/>.
+    /// </summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long BackpressureBytes { get; set; } = 64 * 1024;
 
     /// <summary>Messages rendered on the room page, and per "load older" step (counted by message: <c>before=</c> takes an event number).</summary>
     [Range(1, 500)]
@@ -63,6 +76,16 @@ public sealed class ChatOptions
 
     [ValidateObjectMembers]
     public MessageRateLimit RateLimit { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BackpressureBytes >= OutboundQueueBytes)
+        {
+            yield return new ValidationResult(
+                $"Chat:BackpressureBytes ({BackpressureBytes}) must be smaller than Chat:OutboundQueueBytes ({OutboundQueueBytes}).",
+                [nameof(BackpressureBytes), nameof(OutboundQueueBytes)]);
+        }
+    }
 }
 
 public sealed class MessageRateLimit

@@ -23,7 +23,9 @@ public sealed record LiveRoomServices(
 /// deletions), stored first, then sent to every socket strictly in sequence whatever order their renders finish in,
 /// and to the other instances; a joining socket's catch-up, so it is sent every event after the one it saw, exactly
 /// once, before any live one; gaps in the sequence (another instance's event not heard of) filled from the database;
-/// who is online (presence), announced once per burst of comings and goings; and who is typing.
+/// who is online (presence), announced once per burst of comings and goings; who is typing; and flow control: when
+/// more than half of its sockets are behind (the server, or the readers as a whole, cannot keep up), the room stops
+/// taking new events from its senders until they catch up, and closes (1013) only a socket that is behind alone.
 /// </summary>
 /// <remarks>
 /// Our own code rather than a library's: the room's event order is the product. Everything that sends to sockets
@@ -58,7 +60,24 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     private readonly CoalescedJob _presenceAnnouncement = new();
     private readonly CoalescedJob _gapFill = new();
 
+    /// <summary>Members whose queue is over <see cref="ChatOptions.BackpressureBytes"/>.</summary>
+    private int _behind;
+
+    /// <summary>Completed when the room catches up; senders wait on it while the room is congested. Guarded by <see cref="_flowLock"/>.</summary>
+    private TaskCompletionSource? _caughtUp;
+    private readonly Lock _flowLock = new();
+    private int _pausedSenders;
+
     public int RoomId => roomId;
+
+    /// <summary>
+    /// More than half of the room's sockets have over <see cref="ChatOptions.BackpressureBytes"/> queued: the room is
+    /// behind as a whole, and its senders wait (<see cref="WaitForFlowAsync"/>).
+    /// </summary>
+    public bool IsCongested => Volatile.Read(ref _behind) * 2 > _members.Length;
+
+    /// <summary>Senders whose next event waits for the room to catch up, now.</summary>
+    public int PausedSenders => Volatile.Read(ref _pausedSenders);
 
     /// <summary>The sessions here now; a snapshot, cheap to iterate while sockets come and go.</summary>
     public IEnumerable<ChatSession> Sessions => _members.Select(m => m.Session);
@@ -83,6 +102,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     {
         if (IsEmpty) StartDeliveryAfter(await services.Log.LastSeqAsync(roomId));
         var member = new Member(session);
+        session.Connection.BehindChanged = behind => OnMemberBehind(member, behind);
         long deliveredSeq;
         bool cameOnline;
         lock (_lock)
@@ -131,13 +151,42 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         {
             var member = _members.FirstOrDefault(m => m.Session == session);
             if (member is null) return;
-            _members = _members.Remove(member);
-            var userId = session.Grant.UserId;
-            var person = _people[userId];
-            wentOffline = person.Sockets == 1;
-            _people = wentOffline ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
-            if (wentOffline) _presenceVersion++;
+            wentOffline = RemoveLocked(member);
         }
+        AfterRemoval(wentOffline);
+    }
+
+    /// <summary>Takes a member out of the room (under <see cref="_lock"/>); true when it was its person's last socket here.</summary>
+    private bool RemoveLocked(Member member)
+    {
+        _members = _members.Remove(member);
+        var userId = member.Session.Grant.UserId;
+        var person = _people[userId];
+        var wentOffline = person.Sockets == 1;
+        _people = wentOffline ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
+        if (wentOffline) _presenceVersion++;
+        member.Session.Connection.BehindChanged = null;
+        if (member.Leave()) Interlocked.Decrement(ref _behind);
+        return wentOffline;
+    }
+
+    private void AfterRemoval(bool wentOffline)
+    {
+        ReleaseSendersIfCaughtUp();
+        if (wentOffline) SchedulePresenceAnnouncement();
+    }
+
+    /// <summary>
+    /// Closes a socket that is behind alone (1013, RFC 6455 §7.4.1 "try again later"): it leaves the room at once, so
+    /// it no longer counts toward the room's congestion while its close handshake runs out.
+    /// </summary>
+    private void EvictLocked(Member member, string why)
+    {
+        if (!_members.Contains(member)) return;
+        services.Logger.LogWarning("Closing socket of {Session}: {Why}", member.Session, why);
+        services.Metrics.SlowConsumerClosed();
+        var wentOffline = RemoveLocked(member);
+        member.Session.Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
         if (wentOffline) SchedulePresenceAnnouncement();
     }
 
@@ -159,13 +208,85 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     {
         lock (_lock)
         {
-            foreach (var (seq, frame) in member.Held ?? [])
+            var held = member.Held ?? [];
+            member.Held = null;
+            foreach (var (seq, frame) in held)
             {
                 if (seq != 0 && seq <= member.SkipThrough) continue;
-                if (!member.Session.Connection.TrySend(frame)) break;
+                if (!Send(member, frame)) break;
             }
-            member.Held = null;
         }
+    }
+
+    // ---- Flow control ---------------------------------------------------------------------------------------
+
+    /// <summary>A member's queue crossed <see cref="ChatOptions.BackpressureBytes"/> (called by its connection).</summary>
+    private void OnMemberBehind(Member member, bool behind)
+    {
+        if (!member.SetBehind(behind)) return;
+        if (behind) Interlocked.Increment(ref _behind);
+        else
+        {
+            Interlocked.Decrement(ref _behind);
+            ReleaseSendersIfCaughtUp();
+        }
+    }
+
+    private void ReleaseSendersIfCaughtUp()
+    {
+        TaskCompletionSource? waiting;
+        lock (_flowLock)
+        {
+            if (_caughtUp is null || IsCongested) return;
+            waiting = _caughtUp;
+            _caughtUp = null;
+        }
+        waiting.TrySetResult();
+    }
+
+    /// <summary>
+    /// Returns at once unless the room is congested; then waits until it has caught up. The sender's socket is not
+    /// read meanwhile (its receive loop is in here), so TCP slows the client down: the room takes new events only as
+    /// fast as its sockets take them, and nobody is refused or closed for the server's own load. While waiting,
+    /// every <see cref="ChatOptions.CloseTimeout"/> the room closes sockets whose send has not moved for that long,
+    /// unless most of the room is stuck the same way (then it is the server or the network, not them).
+    /// </summary>
+    public async ValueTask WaitForFlowAsync()
+    {
+        if (!IsCongested) return;
+        services.Metrics.SenderPaused();
+        Interlocked.Increment(ref _pausedSenders);
+        try
+        {
+            while (true)
+            {
+                Task caughtUp;
+                lock (_flowLock)
+                {
+                    if (!IsCongested) return;
+                    caughtUp = (_caughtUp ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+                var timedOut = await Task.WhenAny(caughtUp, Task.Delay(services.Options.CloseTimeout, services.Clock, services.Stopping)) != caughtUp;
+                if (services.Stopping.IsCancellationRequested) return;
+                if (timedOut) EvictStalledMembers();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pausedSenders);
+        }
+    }
+
+    private void EvictStalledMembers()
+    {
+        lock (_lock)
+        {
+            var members = _members;
+            var stalled = members.Where(m => m.Session.Connection.StalledFor() > services.Options.CloseTimeout).ToList();
+            if (stalled.Count == 0 || stalled.Count * 2 >= members.Length) return;
+            foreach (var member in stalled) EvictLocked(member, $"no send completed for {services.Options.CloseTimeout.TotalSeconds:0.#} s while the room kept moving");
+        }
+        ReleaseSendersIfCaughtUp();
     }
 
     // ---- Events ---------------------------------------------------------------------------------------------
@@ -177,6 +298,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// </summary>
     public async Task PostAsync(ChatSession sender, string text, string? clientId)
     {
+        await WaitForFlowAsync();
         var received = services.Clock.GetTimestamp();
         var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
         var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions), clientId);
@@ -208,6 +330,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
 
     private async Task<RoomCommandRefusal> ChangeAsync(ChatSession sender, RoomCommand command)
     {
+        await WaitForFlowAsync();
         var result = await StoreAsync(sender, command);
         if (result is null) return RoomCommandRefusal.None;
         if (result.Event is not { } stored) return result.Refusal;
@@ -332,6 +455,8 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// <summary>Tells everyone here and on the other instances that <paramref name="sender"/> is typing; not stored, no number.</summary>
     public async Task TypingAsync(ChatSession sender)
     {
+        // Typing is worth nothing late: a room that is behind drops it rather than queue it.
+        if (IsCongested) return;
         var frame = await services.Frames.TypingAsync(new PresentPerson(sender.Grant.UserId, sender.DisplayName));
         SendEphemeral(frame);
         try
@@ -345,7 +470,10 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>An ephemeral event (typing) from another instance.</summary>
-    public void OnRemoteEphemeral(byte[] frame) => SendEphemeral(frame);
+    public void OnRemoteEphemeral(byte[] frame)
+    {
+        if (!IsCongested) SendEphemeral(frame);
+    }
 
     private void SendEphemeral(byte[] frame)
     {
@@ -471,28 +599,69 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         foreach (var member in _members) Send(member, frame);
     }
 
-    /// <summary>Queues a frame for one socket, or holds it behind the socket's catch-up.</summary>
+    /// <summary>
+    /// Sends (or queues) a frame for one socket, or holds it behind the socket's catch-up. A socket over
+    /// <see cref="ChatOptions.OutboundQueueBytes"/> while the room as a whole keeps up is a slow consumer, and is
+    /// closed; when the room is congested its senders are waiting already, so queues stop growing and nobody is closed.
+    /// </summary>
     /// <param name="seq">The stored event's number, or 0 for any other frame.</param>
-    private void Send(Member member, byte[] frame, long seq = 0)
+    /// <returns>False when the socket is gone.</returns>
+    private bool Send(Member member, byte[] frame, long seq = 0)
     {
+        long queued;
         if (member.Held is { } held)
         {
-            if (held.Count < services.Options.OutboundQueueCapacity) held.Add((seq, frame));
-            else member.Session.Connection.Close(ChatCloseCodes.TooSlow, "too slow: messages backed up");
-            return;
+            held.Add((seq, frame));
+            queued = member.HeldBytes += frame.Length;
         }
-        member.Session.Connection.TrySend(frame);
+        else if (!member.Session.Connection.TrySend(frame, out queued))
+        {
+            return false;
+        }
+        if (queued <= services.Options.OutboundQueueBytes || IsCongested) return true;
+        EvictLocked(member, $"over {services.Options.OutboundQueueBytes} bytes queued while the room kept up");
+        return false;
     }
 
     /// <summary>A session in this room, with what its join left to do; fields change only under the room's lock.</summary>
     private sealed class Member(ChatSession session)
     {
+        private readonly Lock _flow = new();
+        private bool _behind;
+        private bool _gone;
+
         public ChatSession Session { get; } = session;
 
         /// <summary>Live frames waiting behind the catch-up, in arrival order, with their event numbers (0: none); null once it is done.</summary>
         public List<(long Seq, byte[] Frame)>? Held { get; set; } = [];
 
+        /// <summary>Bytes of <see cref="Held"/>.</summary>
+        public long HeldBytes { get; set; }
+
         /// <summary>The client has already shown every event up to here.</summary>
         public long SkipThrough { get; set; }
+
+        /// <summary>Records whether the socket is behind; true when that changed (and the member is still in the room).</summary>
+        public bool SetBehind(bool behind)
+        {
+            lock (_flow)
+            {
+                if (_gone || _behind == behind) return false;
+                _behind = behind;
+                return true;
+            }
+        }
+
+        /// <summary>Marks the member gone; true when it was counted as behind (the room must uncount it).</summary>
+        public bool Leave()
+        {
+            lock (_flow)
+            {
+                _gone = true;
+                var wasBehind = _behind;
+                _behind = false;
+                return wasBehind;
+            }
+        }
     }
 }
