@@ -1,0 +1,165 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WebApp.Chat;
+using WebApp.Tests.Infrastructure;
+
+namespace WebApp.Tests.Chat;
+
+/// <summary>
+/// The site with small outbound limits, so a test fills them with a few hundred messages: a socket counts as behind
+/// past 2 KiB queued, and one alone over 64 KiB is closed.
+/// </summary>
+public sealed class BackpressureChatServer : ChatServer
+{
+    public const long OutboundQueueBytes = 1024 * 1024;
+
+    protected override Dictionary<string, string> Settings => new(base.Settings)
+    {
+        ["Chat:OutboundQueueBytes"] = OutboundQueueBytes.ToString(),
+        ["Chat:BackpressureBytes"] = "2048",
+        ["Chat:CloseTimeout"] = "00:00:02",
+        // Readers that stop reading for a while also stop answering pings; keep-alive is not what is tested here.
+        ["Chat:KeepAliveInterval"] = "00:01:00",
+        ["Chat:KeepAliveTimeout"] = "00:01:00",
+    };
+
+    /// <summary>
+    /// Small kernel send buffers on the server's sockets (accepted sockets take the listener's), as on a busy host:
+    /// what a client has not read waits in the server's own queues, where the room can see it, rather than in
+    /// megabytes of loopback TCP buffers.
+    /// </summary>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.Configure<SocketTransportOptions>(transport =>
+            transport.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                socket.SendBufferSize = 16 * 1024;
+                return socket;
+            }));
+    }
+}
+
+/// <summary>
+/// Overload: when a room's sockets fall behind as a whole (the server, or the readers as a whole, cannot keep up),
+/// the room slows its senders down instead of closing everyone, and nothing is lost or doubled.
+/// </summary>
+public sealed class BackpressureTests(BackpressureChatServer server) : IClassFixture<BackpressureChatServer>
+{
+    private const int Senders = 6;
+    private const int Readers = 3;
+
+    [Fact]
+    public async Task A_room_whose_sockets_all_fall_behind_slows_its_senders_and_closes_nobody()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Overload");
+        var sockets = new List<ClientWebSocket>();
+        for (var i = 0; i < Senders; i++) sockets.Add(await ConnectWithSmallBuffersAsync(alice, slug));
+        for (var i = 0; i < Readers; i++) sockets.Add(await ConnectWithSmallBuffersAsync(bob, slug));
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
+        await Until(() => rooms.Sessions.Count(s => s.Grant.Room == slug) == Senders + Readers, "every socket joined");
+        var room = rooms.Room(rooms.Sessions.First(s => s.Grant.Room == slug).RoomId);
+
+        // Nobody reads: the senders talk flat out until the room stops taking their messages.
+        var text = new string('o', 1990);
+        var sent = new int[Senders];
+        var stop = new CancellationTokenSource();
+        var sending = Enumerable.Range(0, Senders).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested && sent[i] < 5000)
+            {
+                await sockets[i].SendMessageAsync($"{i}:{sent[i]} {text}");
+                sent[i]++;
+            }
+        })).ToList();
+        await Until(() => room.PausedSenders > 0 || sending.All(t => t.IsCompleted), "the room paused a sender");
+        stop.Cancel();
+
+        Assert.True(room.PausedSenders > 0, "5,000 messages each went through a room nobody read: the senders were never slowed down");
+        var sessions = rooms.Sessions.Where(s => s.Grant.Room == slug).ToList();
+        Assert.Equal(Senders + Readers, sessions.Count);
+        Assert.All(sessions, s => Assert.False(s.Connection.IsClosing));
+        // Queues stop growing once the senders wait: only what was already on its way can still arrive.
+        Assert.All(sessions, s => Assert.InRange(s.Connection.QueuedBytes, 0, BackpressureChatServer.OutboundQueueBytes));
+
+        // Everyone reads again: every message arrives everywhere, in order, once; the senders go on; nobody is closed.
+        var reading = sockets.Select(ReadUntilEndAsync).ToList();
+        await Task.WhenAll(sending);
+        // END goes last once every message is stored (the senders' sockets are read side by side).
+        await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent.Sum(), "every message was stored");
+        await sockets[0].SendMessageAsync("END");
+        var received = await Task.WhenAll(reading);
+
+        var total = sent.Sum() + 1;
+        Assert.All(received, seqs => Assert.Equal(Enumerable.Range(1, total).Select(n => (long)n), seqs));
+        Assert.All(sockets, s => Assert.Equal(WebSocketState.Open, s.State));
+        Assert.Equal(total, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
+        Assert.Equal(0, room.PausedSenders);
+        foreach (var socket in sockets) socket.Dispose();
+    }
+
+    /// <summary>
+    /// Small receive buffers, as on a phone: what a client has not read waits in the server's queue rather than in
+    /// megabytes of loopback TCP buffers, so every socket falls behind at much the same pace.
+    /// </summary>
+    private static readonly HttpMessageInvoker SmallBuffers = new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 8 * 1024, SendBufferSize = 8 * 1024 };
+            try
+            {
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    });
+
+    private static async Task<ClientWebSocket> ConnectWithSmallBuffersAsync(SiteClient person, string slug)
+    {
+        var socket = person.NewSocket();
+        socket.Options.AddSubProtocol("chat.v1");
+        socket.Options.AddSubProtocol("bearer." + (await person.SocketTokenAsync(slug)).Token);
+        await socket.ConnectAsync(person.SocketUri(slug), SmallBuffers, SiteClient.TimeoutToken());
+        return socket;
+    }
+
+    /// <summary>The event numbers of every message frame up to the one that says END; any error or close fails.</summary>
+    private static async Task<List<long>> ReadUntilEndAsync(ClientWebSocket socket)
+    {
+        var seqs = new List<long>();
+        while (true)
+        {
+            var (frame, close) = await socket.ReceiveAsync(timeoutSeconds: 60);
+            Assert.True(frame is not null, $"the server closed a socket with {close} after {seqs.Count} messages");
+            if (SocketExtensions.IsPresence(frame!)) continue;
+            Assert.DoesNotContain("data-reason", frame);
+            seqs.Add(SocketExtensions.SeqOf(frame!) ?? throw new Xunit.Sdk.XunitException($"not a message: {frame![..Math.Min(200, frame.Length)]}"));
+            if (frame!.Contains("END", StringComparison.Ordinal)) return seqs;
+        }
+    }
+
+    private static Task Until(Func<bool> condition, string what) => Until(() => Task.FromResult(condition()), what);
+
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
+}
