@@ -90,7 +90,7 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         Assert.All(sessions, s => Assert.InRange(s.Connection.QueuedBytes, 0, BackpressureChatServer.OutboundQueueBytes));
 
         // Everyone reads again: every message arrives everywhere, in order, once; the senders go on; nobody is closed.
-        var reading = sockets.Select(ReadUntilEndAsync).ToList();
+        var reading = sockets.Select(s => ReadUntilEndAsync(s)).ToList();
         await Task.WhenAll(sending);
         // END goes last once every message is stored (the senders' sockets are read side by side).
         await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent.Sum(), "every message was stored");
@@ -103,6 +103,52 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         Assert.Equal(total, await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)));
         Assert.Equal(0, room.PausedSenders);
         foreach (var socket in sockets) socket.Dispose();
+    }
+
+    [Fact]
+    public async Task A_socket_that_stops_reading_in_a_room_that_is_behind_is_closed_and_the_slow_readers_are_not()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Slow room");
+        var senders = new List<ClientWebSocket>();
+        var slow = new List<ClientWebSocket>();
+        for (var i = 0; i < 3; i++) senders.Add(await ConnectWithSmallBuffersAsync(alice, slug));
+        for (var i = 0; i < 5; i++) slow.Add(await ConnectWithSmallBuffersAsync(bob, slug));
+        using var dead = await ConnectWithSmallBuffersAsync(bob, slug);
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
+        await Until(() => rooms.Sessions.Count(s => s.Grant.Room == slug) == 9, "every socket joined");
+        var room = rooms.Room(rooms.Sessions.First(s => s.Grant.Room == slug).RoomId);
+
+        // 300 messages: far less than Chat:OutboundQueueBytes (1 MiB here), so only being stuck can get the dead
+        // socket closed. The slow readers take one frame every 20 ms: behind, most of the room, but moving.
+        const int PerSender = 100;
+        var text = new string('s', 1990);
+        var reading = senders.Select(s => ReadUntilEndAsync(s, TimeSpan.Zero)).Concat(slow.Select(s => ReadUntilEndAsync(s, TimeSpan.FromMilliseconds(20)))).ToList();
+        var sending = Task.WhenAll(senders.Select((socket, i) => Task.Run(async () =>
+        {
+            for (var n = 0; n < PerSender; n++) await socket.SendMessageAsync($"{i}:{n} {text}");
+        })));
+        await sending;
+        await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == 3 * PerSender, "every message was stored");
+        await senders[0].SendMessageAsync("END");
+        var received = await Task.WhenAll(reading);
+
+        // The dead socket left the room; it was sent 1013 after what was queued, and, as it read nothing within
+        // Chat:CloseTimeout, then dropped (its client sees the close frame or a reset, whichever it reads first).
+        Assert.Equal(8, rooms.Sessions.Count(s => s.Grant.Room == slug));
+        Assert.Contains(server.Logs.Lines, line => line.Contains("no send completed for 2 s while the room kept moving"));
+        try
+        {
+            Assert.Equal(ChatCloseCodes.TooSlow, await dead.ReceiveCloseAsync());
+        }
+        catch (WebSocketException)
+        {
+            // Reset after the close timeout.
+        }
+        Assert.All(received, seqs => Assert.Equal(Enumerable.Range(1, 3 * PerSender + 1).Select(n => (long)n), seqs));
+        Assert.All(senders.Concat(slow), s => Assert.Equal(WebSocketState.Open, s.State));
+        foreach (var socket in senders.Concat(slow)) socket.Dispose();
     }
 
     /// <summary>
@@ -137,11 +183,13 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
     }
 
     /// <summary>The event numbers of every message frame up to the one that says END; any error or close fails.</summary>
-    private static async Task<List<long>> ReadUntilEndAsync(ClientWebSocket socket)
+    /// <param name="pace">A pause before each read, for a client slower than the room.</param>
+    private static async Task<List<long>> ReadUntilEndAsync(ClientWebSocket socket, TimeSpan pace = default)
     {
         var seqs = new List<long>();
         while (true)
         {
+            if (pace > TimeSpan.Zero) await Task.Delay(pace);
             var (frame, close) = await socket.ReceiveAsync(timeoutSeconds: 60);
             Assert.True(frame is not null, $"the server closed a socket with {close} after {seqs.Count} messages");
             if (SocketExtensions.IsPresence(frame!)) continue;

@@ -68,6 +68,9 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     private readonly Lock _flowLock = new();
     private int _pausedSenders;
 
+    /// <summary>When a paused sender last looked for stuck sockets (<see cref="Environment.TickCount64"/>, ms).</summary>
+    private long _lastStallCheck;
+
     public int RoomId => roomId;
 
     /// <summary>
@@ -258,6 +261,14 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         Interlocked.Increment(ref _pausedSenders);
         try
         {
+            // Pauses come and go while the room hovers at its limit, so none may last a whole CloseTimeout: look for
+            // stuck sockets on the way in too (a few times per CloseTimeout at most; it walks the room).
+            var now = Environment.TickCount64;
+            var lastCheck = Interlocked.Read(ref _lastStallCheck);
+            if (now - lastCheck > services.Options.CloseTimeout.TotalMilliseconds / 4 && Interlocked.CompareExchange(ref _lastStallCheck, now, lastCheck) == lastCheck)
+            {
+                EvictStalledMembers();
+            }
             while (true)
             {
                 Task caughtUp;
