@@ -121,14 +121,19 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         var room = rooms.Room(rooms.Sessions.First(s => s.Grant.Room == slug).RoomId);
 
         // 300 messages: far less than Chat:OutboundQueueBytes (1 MiB here), so only being stuck can get the dead
-        // socket closed. The slow readers take one frame every 20 ms: behind, most of the room, but moving.
+        // socket closed. The slow readers read nothing until the room is held up (then most of it is stuck, and nobody
+        // is closed for that), then one frame every 20 ms: behind, most of the room, but moving.
         const int PerSender = 100;
         var text = new string('s', 1990);
-        var reading = senders.Select(s => ReadUntilEndAsync(s, TimeSpan.Zero)).Concat(slow.Select(s => ReadUntilEndAsync(s, TimeSpan.FromMilliseconds(20)))).ToList();
+        var roomHeldUp = new TaskCompletionSource();
+        var reading = senders.Select(s => ReadUntilEndAsync(s))
+            .Concat(slow.Select(s => ReadUntilEndAsync(s, TimeSpan.FromMilliseconds(20), roomHeldUp.Task))).ToList();
         var sending = Task.WhenAll(senders.Select((socket, i) => Task.Run(async () =>
         {
             for (var n = 0; n < PerSender; n++) await socket.SendMessageAsync($"{i}:{n} {text}");
         })));
+        await Until(() => room.PausedSenders > 0, "the room held its senders up");
+        roomHeldUp.SetResult();
         await sending;
         await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == 3 * PerSender, "every message was stored");
         await senders[0].SendMessageAsync("END");
@@ -184,8 +189,10 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
 
     /// <summary>The event numbers of every message frame up to the one that says END; any error or close fails.</summary>
     /// <param name="pace">A pause before each read, for a client slower than the room.</param>
-    private static async Task<List<long>> ReadUntilEndAsync(ClientWebSocket socket, TimeSpan pace = default)
+    /// <param name="start">What to wait for before reading at all.</param>
+    private static async Task<List<long>> ReadUntilEndAsync(ClientWebSocket socket, TimeSpan pace = default, Task? start = null)
     {
+        if (start is not null) await start;
         var seqs = new List<long>();
         while (true)
         {
