@@ -186,7 +186,7 @@ public sealed class BareServerProcess : IBenchServer, IAsyncDisposable
     public string Name => "bare";
     public bool MintsTokens => false;
     public Uri AddressFor(int index) => BaseAddress;
-    public Task<string> CreateRoomAsync(string name) => Task.FromResult(name);
+    public Task<string> CreateRoomAsync(string name) => Task.FromResult(Uri.EscapeDataString(name.Replace(' ', '-')));
     public Task<string> MintTokenAsync(int index, string slug) => Task.FromResult("calibration");
     public CpuMeter ServerCpu() => new(_process);
 

@@ -40,7 +40,8 @@ public sealed class BenchResult(BenchOptions options)
     public void PrintTable(TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine($"scenario: {Options.Scenario}   clients={Options.Clients} senders={Options.Senders} messages={Options.Messages} " +
+        var members = Sizes.Count > 1 ? $"sizes={string.Join(',', Sizes.Select(s => s.Options.Clients))}" : $"clients={Options.Clients}";
+        output.WriteLine($"scenario: {Options.Scenario}   {members} senders={Options.Senders} messages={Options.Messages} " +
             $"rate={(Options.Rate > 0 ? Options.Rate.ToString(CultureInfo.InvariantCulture) : "flat-out")} seconds={Options.Seconds} " +
             $"users={Options.Users} concurrency={Options.Concurrency} processes={Options.Processes}");
         output.WriteLine($"site: {Deployment}");

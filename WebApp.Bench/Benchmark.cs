@@ -206,13 +206,14 @@ public static class Benchmark
         await Task.WhenAll(Enumerable.Range(0, options.Senders).Select(s => SendAsync(sockets[s], s, options)));
         var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        await UntilAllReceivedOrQuietAsync(members, expectedPerMember, waitForFirst: false);
+        // The server's CPU up to the last delivery seen here: the quiet wait after losses is not the server's work.
+        var serverCpuSeconds = serverCpu.Used().TotalSeconds;
+        await UntilAllReceivedOrQuietAsync(members, expectedPerMember, waitForFirst: false, () => serverCpuSeconds = serverCpu.Used().TotalSeconds);
+        serverCpuSeconds = members.All(m => m.Received == expectedPerMember) ? serverCpu.Used().TotalSeconds : serverCpuSeconds;
         var reports = await Task.WhenAll(children.Select(c => c.Report));
         var lastDelivery = Math.Max(members.Max(m => m.LastAt), reports.Length == 0 ? 0 : reports.Max(r => r.LastAt));
         var seconds = Stopwatch.GetElapsedTime(start, lastDelivery == 0 ? Stopwatch.GetTimestamp() : lastDelivery).TotalSeconds;
-        // Up to the last delivery: the quiet wait after it is not the server's work.
-        var serverCores = serverCpu.Cores();
-        var serverCpuSeconds = serverCores * Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var serverCores = serverCpuSeconds / seconds;
         NoteLoadGenerator(result, generator, reports.Select(r => r.CpuSeconds / seconds).ToList());
         stop.Cancel();
         await Task.WhenAll(receivers);
@@ -241,8 +242,11 @@ public static class Benchmark
         await CloseAllAsync(sockets);
     }
 
-    /// <summary>Until every member has everything, or nothing more arrived for five seconds (after the first, if asked).</summary>
-    internal static async Task UntilAllReceivedOrQuietAsync(FanoutMember[] members, int expectedPerMember, bool waitForFirst)
+    /// <summary>
+    /// Until every member has everything, or nothing more arrived for five seconds (after the first, if asked);
+    /// <paramref name="onProgress"/> runs each time more arrived (within 50 ms of it).
+    /// </summary>
+    internal static async Task UntilAllReceivedOrQuietAsync(FanoutMember[] members, int expectedPerMember, bool waitForFirst, Action? onProgress = null)
     {
         long lastTotal = waitForFirst ? 0 : -1;
         var quietSince = Stopwatch.GetTimestamp();
@@ -251,7 +255,11 @@ public static class Benchmark
         {
             await Task.Delay(50);
             var total = members.Sum(m => (long)m.Received);
-            if (total != lastTotal) (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
+            if (total != lastTotal)
+            {
+                (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
+                onProgress?.Invoke();
+            }
             else if (total > 0 || !waitForFirst)
             {
                 if (Stopwatch.GetElapsedTime(quietSince) > TimeSpan.FromSeconds(5)) break;
