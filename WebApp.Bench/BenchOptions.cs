@@ -50,14 +50,31 @@ public sealed record BenchOptions
 
     public string? JsonPath { get; init; }
 
+    /// <summary>
+    /// <c>bare</c>: after the site, run the same workload against the calibration peer (<see cref="BareServer"/>) and
+    /// print both rows and their ratios (fanout and connect only).
+    /// </summary>
+    public string? Against { get; init; }
+
+    /// <summary>Fanout room sizes to sweep (members), each run like <c>--clients</c>; null runs <see cref="Clients"/> once.</summary>
+    public int[]? Sizes { get; init; }
+
+    /// <summary>
+    /// Server on CPU 0 and load generator on the others (<c>taskset</c>), when the machine has two cores or more. On by
+    /// default from the command line (<c>--pin off</c> turns it off); off for in-process callers such as the smoke tests,
+    /// which must not pin the test host.
+    /// </summary>
+    public bool Pin { get; init; }
+
     public static BenchOptions Parse(string[] args)
     {
         if (args.Length == 0 || !Scenarios.Contains(args[0]))
         {
             throw new ArgumentException($"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
-                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] [--heap-types N] [--json PATH]");
+                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] " +
+                "[--heap-types N] [--against bare] [--sizes N,N,...] [--pin on|off] [--json PATH]");
         }
-        var options = new BenchOptions { Scenario = args[0] };
+        var options = new BenchOptions { Scenario = args[0], Pin = true };
         for (var i = 1; i < args.Length; i += 2)
         {
             if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
@@ -77,13 +94,21 @@ public sealed record BenchOptions
                 "--path" => options with { Path = value.StartsWith('/') ? value : throw new ArgumentException("--path starts with /") },
                 "--database" => options with { Database = value is "sqlite" or "postgres" ? value : throw new ArgumentException("--database is sqlite or postgres") },
                 "--json" => options with { JsonPath = value },
+                "--against" => options with { Against = value == "bare" ? value : throw new ArgumentException("--against takes bare") },
+                "--sizes" => options with { Sizes = [.. value.Split(',').Select(size => Positive(args[i], size))] },
+                "--pin" => options with { Pin = value switch { "on" => true, "off" => false, _ => throw new ArgumentException("--pin is on or off") } },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
-        if (options.Senders > options.Clients) throw new ArgumentException("--senders cannot exceed --clients");
+        if (options.Senders > options.Clients && options.Sizes is null) throw new ArgumentException("--senders cannot exceed --clients");
+        if (options.Against is not null && options.Scenario is not ("fanout" or "connect")) throw new ArgumentException("--against works with fanout and connect");
+        if (options.Sizes is not null && options.Scenario != "fanout") throw new ArgumentException("--sizes works with fanout");
         if (options.Instances > 1) options = options with { Database = "postgres" };
         return options;
     }
+
+    /// <summary>These options for a room of <paramref name="size"/> members (senders capped at the room's size).</summary>
+    public BenchOptions ForSize(int size) => this with { Clients = size, Senders = Math.Min(Senders, size) };
 
     private static int Positive(string name, string value) =>
         int.TryParse(value, out var number) && number > 0 ? number : throw new ArgumentException($"{name} must be a positive whole number");

@@ -3,13 +3,14 @@ using System.Net.WebSockets;
 namespace WebApp.Bench;
 
 /// <summary>
-/// One account, driven through the site's real forms and token handler by the tests' <see cref="SiteClient"/>. What is
-/// the bench's own: the room's antiforgery value is read once and reused, so a timed mint is one request, and
-/// sockets are opened bare (no keep-alive pings, no kept upgrade headers) so they measure only the site.
+/// One account, driven through the site's real forms and token handler by the tests' <see cref="SiteClient"/>, as a
+/// browser behind a TLS-terminating proxy (<see cref="BehindTlsProxyHandler"/>). What is the bench's own: the room's
+/// antiforgery value is read once and reused, so a timed mint is one request, and sockets are opened bare (no
+/// keep-alive pings, no kept upgrade headers) so they measure only the site.
 /// </summary>
 public sealed class BenchUser(Uri site) : IDisposable
 {
-    private readonly SiteClient _client = new(site);
+    private readonly SiteClient _client = new(site, behindTlsProxy: true);
     private string? _roomAntiforgery;
 
     public HttpClient Http => _client.Http;
@@ -28,12 +29,18 @@ public sealed class BenchUser(Uri site) : IDisposable
         return (await _client.SocketTokenAsync(slug, _roomAntiforgery)).Token;
     }
 
+    /// <summary>
+    /// An upgrade as a browser sends it through the TLS proxy: the token in a subprotocol beside chat.v1, the page's
+    /// https Origin (which the site checks against its own, as seen behind the proxy), and the proxy's forwarded scheme.
+    /// </summary>
     public static async Task<ClientWebSocket> ConnectAsync(Uri site, string slug, string token, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("chat.v1");
         socket.Options.AddSubProtocol("bearer." + token);
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        socket.Options.SetRequestHeader("Origin", BehindTlsProxyHandler.OriginOf(site));
+        socket.Options.SetRequestHeader(BehindTlsProxyHandler.ForwardedProto, "https");
         await socket.ConnectAsync(new Uri($"ws://{site.Authority}/ws/rooms/{slug}"), cancellationToken);
         return socket;
     }

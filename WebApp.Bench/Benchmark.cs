@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Numerics;
 using System.Net.WebSockets;
-using System.Text;
 
 namespace WebApp.Bench;
 
 /// <summary>
-/// Starts the site as its own process with a fresh database, signs users up through its forms, mints tokens with
-/// its page handler, and drives it with real WebSocket and HTTP clients; every figure is measured here.
+/// Starts the site as deployed (published, Production, behind a TLS proxy) as its own process with a fresh database,
+/// signs users up through its forms, mints tokens with its page handler, and drives it with real WebSocket and HTTP
+/// clients; with <c>--against bare</c> drives the bare peer the same way. Every figure is measured here.
 /// </summary>
 public static class Benchmark
 {
@@ -23,29 +24,75 @@ public static class Benchmark
         ["Chat:RateLimit:RejectionsBeforeClose"] = "100000",
     };
 
+    /// <summary>
+    /// Runs the scenario against the site (per room size of <c>--sizes</c>), then, with <c>--against bare</c>, the same
+    /// workload against the bare peer, and pairs the results up with their ratios.
+    /// </summary>
     public static async Task<BenchResult> RunAsync(BenchOptions options, TextWriter log)
     {
-        await using var site = await Deployment.StartAsync(options, SiteSettings, log);
-        var result = new BenchResult(options) { Deployment = site.Description };
-        var users = await RegisterUsersAsync(site, Math.Max(options.Instances, Math.Min(options.Users, options.Clients)), log);
-        try
+        var pinning = CorePinning.For(options);
+        if (pinning is not null) await pinning.PinThisProcessAsync();
+        int[] sizes = options.Sizes ?? [options.Clients];
+        var siteRuns = new List<BenchResult>();
+        await using (var site = await Deployment.StartAsync(options, SiteSettings, pinning?.ServerCores, log))
         {
-            var task = options.Scenario switch
+            var users = await RegisterUsersAsync(site, Math.Max(options.Instances, Math.Min(options.Users, sizes.Max())), log);
+            try
             {
-                "connect" => ConnectAsync(site, users, options, result, log),
-                "fanout" => FanoutAsync(site, users, options, result, log),
-                "idle" => IdleAsync(site, users, options, result, log),
-                "persist" => PersistAsync(site, users, options, result, log),
-                "page" => PageAsync(site, users, options, result, log),
-                _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
-            };
-            await task;
+                var server = new SiteUnderTest(site, users);
+                foreach (var size in sizes)
+                {
+                    var sized = options.ForSize(size);
+                    var result = new BenchResult(sized) { Deployment = site.Description };
+                    await (options.Scenario switch
+                    {
+                        "connect" => ConnectAsync(server, sized, result, log),
+                        "fanout" => FanoutAsync(server, sized, pinning, result, log),
+                        "idle" => IdleAsync(site, users, sized, result, log),
+                        "persist" => PersistAsync(site, users, sized, result, log),
+                        "page" => PageAsync(site, users, sized, result, log),
+                        _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
+                    });
+                    siteRuns.Add(result);
+                }
+            }
+            finally
+            {
+                foreach (var user in users) user.Dispose();
+            }
         }
-        finally
+        if (options.Against == "bare") await AgainstBareAsync(siteRuns, pinning, log);
+
+        var first = siteRuns[0];
+        if (siteRuns.Count > 1) first.Sizes.AddRange(siteRuns);
+        if (pinning is not null) first.Notes.Add(pinning.Description);
+        else first.Notes.Add("not pinned: server and load generator share every CPU");
+        return first;
+    }
+
+    /// <summary>The same workload against the bare peer, with frames the size of the site's; pairs each size's results up.</summary>
+    private static async Task AgainstBareAsync(List<BenchResult> siteRuns, CorePinning? pinning, TextWriter log)
+    {
+        var overhead = siteRuns[0].Has(FrameOverheadMetric) ? (int)siteRuns[0][FrameOverheadMetric] : 0;
+        log.WriteLine($"starting the bare peer (frames {overhead} bytes longer than their text, as the site's)");
+        await using var bare = await BareServerProcess.StartAsync(overhead, pinning?.ServerCores);
+        foreach (var site in siteRuns)
         {
-            foreach (var user in users) user.Dispose();
+            var result = new BenchResult(site.Options) { Deployment = "bare Kestrel WebSockets (no auth, no storage)" };
+            await (site.Options.Scenario == "connect"
+                ? ConnectAsync(bare, site.Options, result, log)
+                : FanoutAsync(bare, site.Options, pinning, result, log));
+            site.Bare = result;
+            if (site.Options.Scenario == "connect")
+            {
+                site.AddRatio("upgrades/s, site ÷ bare", site["upgrades"], result["upgrades"], "≥ 0.8");
+            }
+            else
+            {
+                site.AddRatio("deliveries/s, site ÷ bare", site["deliveries"], result["deliveries"], "≥ 0.9");
+                site.AddRatio("server CPU per delivery, site ÷ bare", site["server CPU per delivery"], result["server CPU per delivery"], "≤ 1.0");
+            }
         }
-        return result;
     }
 
     /// <summary>Users take turns over the instances; each mints its tokens and opens its sockets on its own.</summary>
@@ -57,52 +104,57 @@ public static class Benchmark
         return users;
     }
 
-    /// <summary>Tokens from the page handler (timed), then upgrades with them (timed), <c>Concurrency</c> at a time.</summary>
+    /// <summary>Tokens from the page handler (timed; none for the bare peer), then upgrades with them (timed), <c>Concurrency</c> at a time.</summary>
     private static async Task<List<ClientWebSocket>> OpenSocketsAsync(
-        Deployment site, List<BenchUser> users, string slug, int count, int concurrency, BenchResult? result, TextWriter log)
+        IBenchServer server, string slug, int count, int concurrency, BenchResult? result, TextWriter log)
     {
-        log.WriteLine($"minting {count} tokens and opening {count} sockets");
+        log.WriteLine($"{server.Name}: minting {count} tokens and opening {count} sockets");
         var tokens = new string[count];
         var mintLatency = new Latencies();
         var mintStart = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, _) =>
         {
             var start = Stopwatch.GetTimestamp();
-            tokens[i] = await users[i % users.Count].MintTokenAsync(slug);
+            tokens[i] = await server.MintTokenAsync(i, slug);
             mintLatency.AddElapsed(start);
         });
         var mintSeconds = Stopwatch.GetElapsedTime(mintStart).TotalSeconds;
 
         var sockets = new ClientWebSocket[count];
         var upgradeLatency = new Latencies();
-        var serverCpu = site.ServerCpu();
+        var serverCpu = server.ServerCpu();
         var upgradeStart = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, cancellationToken) =>
         {
             var start = Stopwatch.GetTimestamp();
-            sockets[i] = await BenchUser.ConnectAsync(users[i % users.Count].Site, slug, tokens[i], cancellationToken);
+            sockets[i] = await BenchUser.ConnectAsync(server.AddressFor(i), slug, tokens[i], cancellationToken);
             upgradeLatency.AddElapsed(start);
         });
         var upgradeSeconds = Stopwatch.GetElapsedTime(upgradeStart).TotalSeconds;
 
         if (result is not null)
         {
-            result.Add("token mints", count / mintSeconds, "/s");
-            result.Add("token mint p50", mintLatency.Percentile(50), "ms");
-            result.Add("token mint p99", mintLatency.Percentile(99), "ms");
+            if (server.MintsTokens)
+            {
+                result.Add("token mints", count / mintSeconds, "/s");
+                result.Add("token mint p50", mintLatency.Percentile(50), "ms");
+                result.Add("token mint p99", mintLatency.Percentile(99), "ms");
+            }
             result.Add("upgrades", count / upgradeSeconds, "/s");
             result.Add("upgrade p50", upgradeLatency.Percentile(50), "ms");
             result.Add("upgrade p99", upgradeLatency.Percentile(99), "ms");
-            result.Add("server CPU during upgrades", serverCpu.Cores(), "cores");
+            var cores = serverCpu.Cores();
+            result.Add("server CPU during upgrades", cores, "cores");
+            result.Add("server CPU per upgrade", cores * upgradeSeconds / count * 1e6, "µs");
         }
         return [.. sockets];
     }
 
-    private static async Task ConnectAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    private static async Task ConnectAsync(IBenchServer server, BenchOptions options, BenchResult result, TextWriter log)
     {
-        var slug = await users[0].CreateRoomAsync("connect");
+        var slug = await server.CreateRoomAsync("connect");
         var generator = new CpuMeter(Process.GetCurrentProcess());
-        var sockets = await OpenSocketsAsync(site, users, slug, options.Clients, options.Concurrency, result, log);
+        var sockets = await OpenSocketsAsync(server, slug, options.Clients, options.Concurrency, result, log);
         NoteLoadGenerator(result, generator);
         await CloseAllAsync(sockets);
     }
@@ -111,9 +163,9 @@ public static class Benchmark
     /// One room: the first S sockets send, every socket counts what it receives. With <c>--processes P</c> the members
     /// other than the senders are dealt out over P processes (this one and P-1 children), so receiving scales out too.
     /// </summary>
-    private static async Task FanoutAsync(Deployment site, List<BenchUser> users, BenchOptions options, BenchResult result, TextWriter log)
+    private static async Task FanoutAsync(IBenchServer server, BenchOptions options, CorePinning? pinning, BenchResult result, TextWriter log)
     {
-        var slug = await users[0].CreateRoomAsync("fanout");
+        var slug = await server.CreateRoomAsync($"fanout {options.Clients}");
         var elsewhere = Enumerable.Range(options.Senders, options.Clients - options.Senders)
             .Where(i => i % options.Processes != 0)
             .GroupBy(i => i % options.Processes)
@@ -124,12 +176,12 @@ public static class Benchmark
             foreach (var share in elsewhere)
             {
                 List<(Uri, string)> sockets = [];
-                foreach (var i in share) sockets.Add((users[i % users.Count].Site, await users[i % users.Count].MintTokenAsync(slug)));
-                children.Add(ReceiverProcess.Start(sockets, slug, options));
+                foreach (var i in share) sockets.Add((server.AddressFor(i), await server.MintTokenAsync(i, slug)));
+                children.Add(ReceiverProcess.Start(sockets, slug, options, pinning?.GeneratorCores));
             }
             if (children.Count > 0) log.WriteLine($"{children.Count} receiver processes hold {elsewhere.Sum(g => g.Count())} of the members");
             await Task.WhenAll(children.Select(c => c.Ready));
-            await FanoutWithReceiversAsync(site, users, slug, options.Clients - elsewhere.Sum(g => g.Count()), children, options, result, log);
+            await FanoutWithReceiversAsync(server, slug, options.Clients - elsewhere.Sum(g => g.Count()), children, options, result, log);
         }
         finally
         {
@@ -137,29 +189,35 @@ public static class Benchmark
         }
     }
 
-    private static async Task FanoutWithReceiversAsync(Deployment site, List<BenchUser> users, string slug, int localCount,
+    private const string FrameOverheadMetric = "frame bytes besides the text";
+
+    private static async Task FanoutWithReceiversAsync(IBenchServer server, string slug, int localCount,
         List<ReceiverProcess> children, BenchOptions options, BenchResult result, TextWriter log)
     {
-        var sockets = await OpenSocketsAsync(site, users, slug, localCount, options.Concurrency, null, log);
+        var sockets = await OpenSocketsAsync(server, slug, localCount, options.Concurrency, null, log);
         var expectedPerMember = options.Senders * options.Messages;
         var members = sockets.Select(_ => new FanoutMember(options.Senders, options.Messages)).ToArray();
         using var stop = new CancellationTokenSource();
-        var receivers = sockets.Select((socket, i) => ReceiveLoopAsync(socket, frame => members[i].Take(frame), stop.Token)).ToList();
+        var receivers = sockets.Select((socket, i) => ReceiveLoopAsync(socket, members[i], stop.Token)).ToList();
 
-        log.WriteLine($"{options.Senders} senders send {options.Messages} messages each to {options.Clients} members");
+        log.WriteLine($"{server.Name}: {options.Senders} senders send {options.Messages} messages each to {options.Clients} members");
         var generator = new CpuMeter(Process.GetCurrentProcess());
-        var serverCpu = site.ServerCpu();
+        var serverCpu = server.ServerCpu();
         var start = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, options.Senders).Select(s => SendAsync(sockets[s], s, options)));
         var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        await UntilAllReceivedOrQuietAsync(members, expectedPerMember, waitForFirst: false);
+        // The server's CPU up to the last delivery seen here: the quiet wait after losses is not the server's work.
+        var serverCpuSeconds = serverCpu.Used().TotalSeconds;
+        await UntilAllReceivedOrQuietAsync(members, expectedPerMember, waitForFirst: false, () => serverCpuSeconds = serverCpu.Used().TotalSeconds);
+        serverCpuSeconds = members.All(m => m.Received == expectedPerMember) ? serverCpu.Used().TotalSeconds : serverCpuSeconds;
         var reports = await Task.WhenAll(children.Select(c => c.Report));
         var lastDelivery = Math.Max(members.Max(m => m.LastAt), reports.Length == 0 ? 0 : reports.Max(r => r.LastAt));
         var seconds = Stopwatch.GetElapsedTime(start, lastDelivery == 0 ? Stopwatch.GetTimestamp() : lastDelivery).TotalSeconds;
-        var serverCores = serverCpu.Cores();
+        var serverCores = serverCpuSeconds / seconds;
         NoteLoadGenerator(result, generator, reports.Select(r => r.CpuSeconds / seconds).ToList());
         stop.Cancel();
+        await Task.WhenAll(receivers);
 
         var latency = new Latencies();
         foreach (var member in members) foreach (var sample in member.Latencies) latency.Add(sample);
@@ -167,6 +225,8 @@ public static class Benchmark
         var delivered = members.Sum(m => (long)m.Received) + reports.Sum(r => r.Received);
         var unique = members.Sum(m => (long)m.Unique) + reports.Sum(r => r.Unique);
         var memberCount = members.Length + reports.Sum(r => r.Members);
+        var closes = FanoutMember.Closes(members);
+        foreach (var (code, count) in reports.SelectMany(r => r.Closed)) closes[code] = closes.GetValueOrDefault(code) + count;
         result.Add("messages sent", options.Senders * options.Messages / sendSeconds, "/s");
         result.Add("deliveries", delivered / seconds, "/s");
         result.Add("latency p50", latency.Percentile(50), "ms");
@@ -174,14 +234,20 @@ public static class Benchmark
         result.Add("latency max", latency.Max, "ms");
         result.Add("lost", (long)memberCount * expectedPerMember - unique, "deliveries");
         result.Add("duplicated", delivered - unique, "deliveries");
+        result.Add("closed by the server", closes.Values.Sum(), "sockets");
+        foreach (var (code, count) in closes.OrderBy(c => c.Key)) result.Add($"closed by the server with {code}", count, "sockets");
         result.Add("server CPU", serverCores, "cores");
+        result.Add("server CPU per delivery", delivered == 0 ? double.NaN : serverCpuSeconds / delivered * 1e6, "µs");
+        result.Add(FrameOverheadMetric, members.Max(m => m.FrameOverhead), "bytes");
         foreach (var report in reports) File.Delete(report.LatencyFile);
-        await Task.WhenAll(receivers);
         await CloseAllAsync(sockets);
     }
 
-    /// <summary>Until every member has everything, or nothing more arrived for five seconds (after the first, if asked).</summary>
-    internal static async Task UntilAllReceivedOrQuietAsync(FanoutMember[] members, int expectedPerMember, bool waitForFirst)
+    /// <summary>
+    /// Until every member has everything, or nothing more arrived for five seconds (after the first, if asked);
+    /// <paramref name="onProgress"/> runs each time more arrived (within 50 ms of it).
+    /// </summary>
+    internal static async Task UntilAllReceivedOrQuietAsync(FanoutMember[] members, int expectedPerMember, bool waitForFirst, Action? onProgress = null)
     {
         long lastTotal = waitForFirst ? 0 : -1;
         var quietSince = Stopwatch.GetTimestamp();
@@ -190,7 +256,11 @@ public static class Benchmark
         {
             await Task.Delay(50);
             var total = members.Sum(m => (long)m.Received);
-            if (total != lastTotal) (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
+            if (total != lastTotal)
+            {
+                (lastTotal, quietSince) = (total, Stopwatch.GetTimestamp());
+                onProgress?.Invoke();
+            }
             else if (total > 0 || !waitForFirst)
             {
                 if (Stopwatch.GetElapsedTime(quietSince) > TimeSpan.FromSeconds(5)) break;
@@ -205,7 +275,7 @@ public static class Benchmark
         var before = site.ResidentBytes();
         var heapBefore = await site.ManagedHeapBytesAsync();
         var typesBefore = options.HeapTypes > 0 ? await ServerHeap.LiveObjectsByTypeAsync(site.Instances[0].Process.Id) : null;
-        var sockets = await OpenSocketsAsync(site, users, slug, options.Clients, options.Concurrency, null, log);
+        var sockets = await OpenSocketsAsync(new SiteUnderTest(site, users), slug, options.Clients, options.Concurrency, null, log);
         using var stop = new CancellationTokenSource();
         var receivers = sockets.Select(socket => ReceiveLoopAsync(socket, _ => { }, stop.Token)).ToList();
 
@@ -281,11 +351,25 @@ public static class Benchmark
         await Task.WhenAll(receivers);
 
         var stored = await site.CountStoredMessagesAsync();
-        result.Add("messages durable and acknowledged", acknowledged.Sum() / seconds, "/s");
+        var durable = acknowledged.Sum() / seconds;
+        result.Add("messages durable and acknowledged", durable, "/s");
         result.Add("acknowledged", acknowledged.Sum(), "messages");
         result.Add("stored in the database", stored, "messages");
         result.Add("server CPU", serverCpu.Cores(), "cores");
         await CloseAllAsync(sockets);
+
+        if (options.Database != "sqlite")
+        {
+            result.Notes.Add("the bare insert loop runs on SQLite only: no calibration for PostgreSQL");
+            return;
+        }
+        log.WriteLine($"calibration: the same {expected} inserts in a bare loop on a copy of the site's database");
+        var loop = await PersistCalibration.RunAsync(site.Instances[0].DatabasePath, expected);
+        result.Add("bare loop with search triggers", loop.WithTriggers, "/s");
+        result.Add("bare loop without search triggers", loop.WithoutTriggers, "/s");
+        result.Add("bare loop batch", loop.Batch, "messages");
+        result.AddRatio("messages/s durable, site ÷ bare loop with search triggers", durable, loop.WithTriggers, "≥ 0.5");
+        result.AddRatio("messages/s durable, site ÷ bare loop without search triggers", durable, loop.WithoutTriggers, "—");
     }
 
     /// <summary>Room pages with 50 messages of history, rendered for one signed-in user, <c>Concurrency</c> at a time.</summary>
@@ -304,6 +388,27 @@ public static class Benchmark
         }
 
         var path = options.Path ?? $"/rooms/{slug}";
+        var pages = await RequestForAsync(users[0].Http, path, options, site, result, log);
+        result.Add("renders", pages.PerSecond, "/s");
+        result.Add("render p50", pages.P50, "ms");
+        result.Add("render p99", pages.P99, "ms");
+        result.Add("failed requests", pages.Failures, "requests");
+        result.Add("server CPU", pages.ServerCores, "cores");
+        // The calibration: the cheapest request through the same middleware, same client and cookies, same run.
+        var health = await RequestForAsync(users[0].Http, "/healthz", options, site, result, log);
+        result.Add("/healthz requests", health.PerSecond, "/s");
+        result.Add("/healthz p50", health.P50, "ms");
+        result.Add("/healthz p99", health.P99, "ms");
+        result.Add("failed /healthz requests", health.Failures, "requests");
+        result.Add("server CPU during /healthz", health.ServerCores, "cores");
+        result.AddRatio(options.Path is null ? "room page renders/s ÷ /healthz requests/s" : $"{path} requests/s ÷ /healthz requests/s", pages.PerSecond, health.PerSecond, "≥ 0.4");
+    }
+
+    private sealed record RequestRate(double PerSecond, double P50, double P99, int Failures, double ServerCores);
+
+    /// <summary><c>Concurrency</c> clients requesting <paramref name="path"/> for <c>Seconds</c>.</summary>
+    private static async Task<RequestRate> RequestForAsync(HttpClient http, string path, BenchOptions options, Deployment site, BenchResult result, TextWriter log)
+    {
         log.WriteLine($"requesting {path} from {options.Concurrency} clients for {options.Seconds} s");
         var latency = new Latencies();
         var failures = 0;
@@ -316,23 +421,26 @@ public static class Benchmark
             while (Stopwatch.GetTimestamp() < end)
             {
                 var requestStart = Stopwatch.GetTimestamp();
-                using var response = await users[0].Http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
+                using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
                 if (response.IsSuccessStatusCode) latency.AddElapsed(requestStart);
                 else Interlocked.Increment(ref failures);
             }
         }));
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        result.Add("renders", latency.Count / seconds, "/s");
-        result.Add("render p50", latency.Percentile(50), "ms");
-        result.Add("render p99", latency.Percentile(99), "ms");
-        result.Add("failed requests", failures, "requests");
-        result.Add("server CPU", serverCpu.Cores(), "cores");
-        NoteLoadGenerator(result, generator);
+        var rate = new RequestRate(latency.Count / seconds, latency.Percentile(50), latency.Percentile(99), failures, serverCpu.Cores());
+        if (!result.Has("load generator CPU")) NoteLoadGenerator(result, generator);
+        return rate;
     }
 
-    /// <summary>Messages "bench {sender} {n} {timestamp}", at <c>Rate</c> per second or flat out.</summary>
+    /// <summary>
+    /// Messages "bench {sender} {n} {timestamp}", at <c>Rate</c> per second or flat out. The timestamp is taken
+    /// immediately before the SendAsync that writes the message, so latency counts from when it was actually sent: a
+    /// sender that falls behind its schedule (the server not reading it) sends the next message at once, and that
+    /// message's latency counts from then, not from when the schedule said.
+    /// </summary>
     private static async Task SendAsync(ClientWebSocket socket, int sender, BenchOptions options)
     {
+        var frame = new byte[64];
         var start = Stopwatch.GetTimestamp();
         for (var n = 0; n < options.Messages; n++)
         {
@@ -341,13 +449,21 @@ public static class Benchmark
                 var due = TimeSpan.FromSeconds(n / options.Rate) - Stopwatch.GetElapsedTime(start);
                 if (due > TimeSpan.Zero) await Task.Delay(due);
             }
-            var frame = Encoding.UTF8.GetBytes($"{{\"text\":\"{BenchMessage.Text(sender, n, Stopwatch.GetTimestamp())}\"}}");
-            await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+            var length = BenchMessage.Write(frame, sender, n, Stopwatch.GetTimestamp());
+            await socket.SendAsync(frame.AsMemory(0, length), WebSocketMessageType.Text, true, CancellationToken.None);
         }
     }
 
-    /// <summary>Hands each whole frame, as the UTF-8 bytes received, to <paramref name="onFrame"/> (no string per frame).</summary>
-    internal static async Task ReceiveLoopAsync(ClientWebSocket socket, Action<ReadOnlySpan<byte>> onFrame, CancellationToken stop)
+    /// <summary>Counts what <paramref name="member"/> receives, and the close code if the server closes its socket.</summary>
+    internal static async Task ReceiveLoopAsync(ClientWebSocket socket, FanoutMember member, CancellationToken stop) =>
+        member.ClosedByServer = await ReceiveLoopAsync(socket, member.Take, stop);
+
+    /// <summary>
+    /// Hands each whole frame, as the UTF-8 bytes received, to <paramref name="onFrame"/> (no string per frame). Returns
+    /// the close code when the server closed the socket (1006 when it dropped the connection without a close frame,
+    /// RFC 6455 §7.1.5), null when stopped by <paramref name="stop"/>.
+    /// </summary>
+    internal static async Task<int?> ReceiveLoopAsync(ClientWebSocket socket, Action<ReadOnlySpan<byte>> onFrame, CancellationToken stop)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var message = new ArrayBufferWriter<byte>();
@@ -356,16 +472,21 @@ public static class Benchmark
             while (socket.State == WebSocketState.Open)
             {
                 var received = await socket.ReceiveAsync(buffer.AsMemory(), stop);
-                if (received.MessageType == WebSocketMessageType.Close) return;
+                if (received.MessageType == WebSocketMessageType.Close) return (int?)socket.CloseStatus ?? (int)WebSocketCloseStatus.Empty;
                 message.Write(buffer.AsSpan(0, received.Count));
                 if (!received.EndOfMessage) continue;
                 onFrame(message.WrittenSpan);
                 message.ResetWrittenCount();
             }
+            return null;
         }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        catch (OperationCanceledException)
         {
-            // Stopped by the scenario, or the server closed the socket.
+            return null;
+        }
+        catch (WebSocketException)
+        {
+            return stop.IsCancellationRequested ? null : 1006;
         }
         finally
         {
@@ -388,6 +509,12 @@ public static class Benchmark
         {
             result.Notes.Add($"a load generator process used {cores.Max():0.00} cores (over 90% of a core): it may be what limits these " +
                 "figures; try --processes");
+        }
+        // Pinned, every generator process shares the CPUs this one may use.
+        var available = OperatingSystem.IsLinux() ? BitOperations.PopCount((ulong)Process.GetCurrentProcess().ProcessorAffinity) : Environment.ProcessorCount;
+        if (cores.Sum() > 0.9 * available)
+        {
+            result.Notes.Add($"the load generator used {cores.Sum():0.00} of its {available} CPUs: it may be what limits these figures");
         }
     }
 }

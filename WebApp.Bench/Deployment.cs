@@ -5,8 +5,9 @@ using Npgsql;
 namespace WebApp.Bench;
 
 /// <summary>
-/// The site as a benchmark runs it: one instance on its own SQLite file (the embedded default), or on PostgreSQL, or
-/// several instances sharing PostgreSQL and Redis (the scale-out deployment), with throwaway servers started here.
+/// The site as a benchmark runs it: the published build in Production (<see cref="PublishedBuild"/>), one instance on
+/// its own SQLite file (the embedded default), or on PostgreSQL, or several instances sharing PostgreSQL and Redis (the
+/// scale-out deployment), with throwaway servers started here.
 /// </summary>
 public sealed class Deployment : IAsyncDisposable
 {
@@ -22,8 +23,11 @@ public sealed class Deployment : IAsyncDisposable
     /// <summary>Where the <paramref name="index"/>th client goes: instances take turns.</summary>
     public Uri AddressFor(int index) => _instances[index % _instances.Count].BaseAddress;
 
-    public static async Task<Deployment> StartAsync(BenchOptions options, IReadOnlyDictionary<string, string> siteSettings, TextWriter log)
+    /// <param name="cores">The CPUs the instances run on (<c>taskset -c</c> form), or null for all.</param>
+    public static async Task<Deployment> StartAsync(BenchOptions options, IReadOnlyDictionary<string, string> siteSettings, string? cores, TextWriter log)
     {
+        log.WriteLine("publishing the site (dotnet publish -c Release)");
+        var published = await PublishedBuild.PublishAsync();
         var deployment = new Deployment();
         var settings = new Dictionary<string, string>(siteSettings);
         if (options.Database == "postgres")
@@ -41,12 +45,12 @@ public sealed class Deployment : IAsyncDisposable
             settings["ConnectionStrings:Redis"] = deployment._redis.ConnectionString;
         }
         deployment.Description = $"{options.Instances} instance{(options.Instances > 1 ? "s" : "")} on {options.Database}" +
-            (deployment._redis is null ? "" : " with Redis");
+            (deployment._redis is null ? "" : " with Redis") + ", published build in Production behind a TLS proxy (X-Forwarded-Proto: https)";
         for (var i = 0; i < options.Instances; i++)
         {
-            var site = new SiteProcess(settings);
+            var site = new SiteProcess(settings) { PublishedDirectory = published, Cores = cores };
             deployment._instances.Add(site);
-            log.WriteLine($"starting instance {i + 1} of the site ({Path.Combine(AppContext.BaseDirectory, "WebApp.dll")}) at {site.BaseAddress}");
+            log.WriteLine($"starting instance {i + 1} of the site ({Path.Combine(published, "WebApp.dll")}, Production) at {site.BaseAddress}");
             // One after the other: the first creates and migrates the database.
             await site.StartAsync();
         }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace WebApp.Bench;
 
-/// <summary>What one fanout member received: each (sender, n) at most once, and how late.</summary>
+/// <summary>What one fanout member received: each (sender, n) at most once, how late, and who closed it.</summary>
 public sealed class FanoutMember(int senders, int messages)
 {
     private readonly bool[] _seen = new bool[senders * messages];
@@ -11,6 +11,13 @@ public sealed class FanoutMember(int senders, int messages)
     public int Unique { get; private set; }
     public long LastAt { get; private set; }
 
+    /// <summary>The first delivered frame's bytes besides its text (what the bare peer pads its frames to).</summary>
+    public int FrameOverhead { get; private set; }
+
+    /// <summary>The close code when the server closed the socket (1006 when it dropped the connection without one).</summary>
+    public int? ClosedByServer { get; set; }
+
+    /// <summary>Counts a frame; latency runs from the sender's timestamp, taken just before its SendAsync, to now.</summary>
     public void Take(ReadOnlySpan<byte> frame)
     {
         if (!BenchMessage.TryParse(frame, out var message)) return;
@@ -18,7 +25,12 @@ public sealed class FanoutMember(int senders, int messages)
         var index = message.Sender * messages + message.N;
         Latencies.Add(Stopwatch.GetElapsedTime(message.SentAt, now).TotalMilliseconds);
         Received++;
+        if (FrameOverhead == 0) FrameOverhead = frame.Length - message.TextBytes;
         if (!_seen[index]) (_seen[index], Unique) = (true, Unique + 1);
         LastAt = now;
     }
+
+    /// <summary>Sockets closed by the server, by close code.</summary>
+    public static Dictionary<int, int> Closes(IEnumerable<FanoutMember> members) =>
+        members.Where(m => m.ClosedByServer is not null).GroupBy(m => m.ClosedByServer!.Value).ToDictionary(g => g.Key, g => g.Count());
 }

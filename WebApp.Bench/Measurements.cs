@@ -39,7 +39,10 @@ public sealed class CpuMeter(params Process[] processes)
     private readonly TimeSpan _cpuAtStart = Total(processes);
     private readonly long _start = Stopwatch.GetTimestamp();
 
-    public double Cores() => (Total(processes) - _cpuAtStart) / Stopwatch.GetElapsedTime(_start);
+    public double Cores() => Used() / Stopwatch.GetElapsedTime(_start);
+
+    /// <summary>CPU time used since this meter started (Linux counts it in 10 ms ticks: short runs read coarsely).</summary>
+    public TimeSpan Used() => Total(processes) - _cpuAtStart;
 
     private static TimeSpan Total(Process[] processes)
     {

@@ -6,6 +6,7 @@ public static class BenchProgram
     public static async Task<int> Main(string[] args)
     {
         if (args.FirstOrDefault() == ReceiverProcess.Mode) return await ReceiverProcess.RunAsync(args);
+        if (args.FirstOrDefault() == BareServer.Mode) return await BareServer.RunAsync(args);
 
         BenchOptions options;
         try

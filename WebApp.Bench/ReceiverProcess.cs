@@ -17,16 +17,16 @@ public sealed class ReceiverProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<ReceiverReport> _report = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public sealed record ReceiverReport(int Members, long Received, long Unique, long LastAt, double CpuSeconds, string LatencyFile);
+    /// <param name="Closed">Sockets closed by the server, by close code.</param>
+    public sealed record ReceiverReport(int Members, long Received, long Unique, long LastAt, double CpuSeconds, string LatencyFile,
+        Dictionary<int, int> Closed);
 
-    private ReceiverProcess(string socketsFile, string slug, BenchOptions options)
+    private ReceiverProcess(string socketsFile, string slug, BenchOptions options, string? cores)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "WebApp.Bench.dll"), Mode, socketsFile, slug,
-            options.Senders.ToString(), options.Messages.ToString()])
-        {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
+        var start = CorePinning.Command(cores, "dotnet", [Path.Combine(AppContext.BaseDirectory, "WebApp.Bench.dll"), Mode, socketsFile, slug,
+            options.Senders.ToString(), options.Messages.ToString()]);
+        start.RedirectStandardOutput = true;
+        start.UseShellExecute = false;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, line) =>
         {
@@ -48,12 +48,12 @@ public sealed class ReceiverProcess : IAsyncDisposable
     public Task Ready => _ready.Task;
     public Task<ReceiverReport> Report => _report.Task;
 
-    /// <summary>Starts a child for these (instance, token) pairs.</summary>
-    public static ReceiverProcess Start(IEnumerable<(Uri Site, string Token)> sockets, string slug, BenchOptions options)
+    /// <summary>Starts a child for these (instance, token) pairs, on <paramref name="cores"/> (all when null).</summary>
+    public static ReceiverProcess Start(IEnumerable<(Uri Site, string Token)> sockets, string slug, BenchOptions options, string? cores)
     {
         var file = Path.GetTempFileName();
         File.WriteAllLines(file, sockets.Select(s => $"{s.Site}\t{s.Token}"));
-        return new ReceiverProcess(file, slug, options);
+        return new ReceiverProcess(file, slug, options, cores);
     }
 
     /// <summary>The child's side: <c>fanout-receivers &lt;sockets file&gt; &lt;slug&gt; &lt;senders&gt; &lt;messages&gt;</c>.</summary>
@@ -66,7 +66,7 @@ public sealed class ReceiverProcess : IAsyncDisposable
             sockets[i] = await BenchUser.ConnectAsync(new Uri(lines[i][0]), slug, lines[i][1], token));
         var members = sockets.Select(_ => new FanoutMember(senders, messages)).ToArray();
         using var stop = new CancellationTokenSource();
-        var receivers = sockets.Select((socket, i) => Benchmark.ReceiveLoopAsync(socket, frame => members[i].Take(frame), stop.Token)).ToList();
+        var receivers = sockets.Select((socket, i) => Benchmark.ReceiveLoopAsync(socket, members[i], stop.Token)).ToList();
         Console.WriteLine("ready");
         var cpuAtReady = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -79,7 +79,8 @@ public sealed class ReceiverProcess : IAsyncDisposable
             foreach (var sample in members.SelectMany(m => m.Latencies)) writer.Write(sample);
         }
         Console.WriteLine(JsonSerializer.Serialize(new ReceiverReport(members.Length, members.Sum(m => (long)m.Received),
-            members.Sum(m => (long)m.Unique), members.Max(m => m.LastAt), (Process.GetCurrentProcess().TotalProcessorTime - cpuAtReady).TotalSeconds, latencyFile)));
+            members.Sum(m => (long)m.Unique), members.Max(m => m.LastAt), (Process.GetCurrentProcess().TotalProcessorTime - cpuAtReady).TotalSeconds, latencyFile,
+            FanoutMember.Closes(members))));
         foreach (var socket in sockets) socket.Abort();
         File.Delete(file);
         return 0;

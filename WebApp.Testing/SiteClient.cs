@@ -14,12 +14,17 @@ public sealed record SocketToken(string Token, DateTime ExpiresAt);
 /// Redirects are not followed, so tests see exactly what the server answered.
 /// </summary>
 /// <param name="cookies">Shared with another client to be the same browser session on another instance of the site.</param>
-public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies = null) : IDisposable
+/// <param name="behindTlsProxy">
+/// Plain HTTP to a production site as if through a TLS-terminating proxy (<see cref="BehindTlsProxyHandler"/>).
+/// </param>
+public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies = null, bool behindTlsProxy = false) : IDisposable
 {
     /// <summary>The password every person signs up with; Identity's default rules accept it.</summary>
     public const string Password = "Pa$$w0rd-for-tests";
 
-    private readonly HttpClient _http = new(NewHandler(cookies ??= new CookieContainer()))
+    private readonly HttpClient _http = new(behindTlsProxy
+        ? new BehindTlsProxyHandler(cookies ??= new CookieContainer())
+        : NewHandler(cookies ??= new CookieContainer()))
     {
         BaseAddress = baseAddress,
         // Over HTTPS pages travel over HTTP/2 when the server offers it, as in a browser.

@@ -5,9 +5,9 @@ using System.Text;
 namespace WebApp.Testing;
 
 /// <summary>
-/// The built site (WebApp.dll beside this assembly) as a process of its own on a fixed loopback port with a fresh
-/// database, so the benchmark can measure it from outside and a test can stop it gracefully (SIGTERM) or kill it
-/// outright, and start it again on the same port and database.
+/// The built site (WebApp.dll beside this assembly, in Development; or the published build in Production) as a process
+/// of its own on a fixed loopback port with a fresh database, so the benchmark can measure it from outside and a test
+/// can stop it gracefully (SIGTERM) or kill it outright, and start it again on the same port and database.
 /// </summary>
 public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = null) : IAsyncDisposable
 {
@@ -18,6 +18,16 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
     private Process? _process;
 
     public int Port { get; } = ServerProcess.FreeLoopbackPort();
+
+    /// <summary>
+    /// The folder of a published build (<see cref="PublishedBuild"/>) to run as deployed: from that folder, with
+    /// <c>ASPNETCORE_ENVIRONMENT=Production</c>, over plain HTTP as behind a TLS-terminating proxy (clients send
+    /// <c>X-Forwarded-Proto: https</c>). Null runs the build output beside this assembly in Development.
+    /// </summary>
+    public string? PublishedDirectory { get; init; }
+
+    /// <summary>CPUs the process may run on, in <c>taskset -c</c>'s list form (e.g. "0"); null for all.</summary>
+    public string? Cores { get; init; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
     public string DatabasePath => Path.Combine(_directory, "chat.db");
@@ -33,14 +43,17 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
 
     public async Task StartAsync()
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "WebApp.dll")])
+        var site = Path.Combine(PublishedDirectory ?? AppContext.BaseDirectory, "WebApp.dll");
+        // taskset execs the command, so the process (its id, CPU time and memory) is the site's own.
+        var start = new ProcessStartInfo(Cores is null ? "dotnet" : "taskset", Cores is null ? [site] : ["-c", Cores, "dotnet", site])
         {
-            WorkingDirectory = _directory,
+            // A published site finds its wwwroot and static asset manifest in its content root, the working directory.
+            WorkingDirectory = PublishedDirectory ?? _directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = PublishedDirectory is null ? "Development" : "Production";
         start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString().TrimEnd('/');
         start.Environment["ConnectionStrings__Default"] = $"Data Source={DatabasePath}";
         start.Environment["Jwt__SigningKey"] = SigningKey;
@@ -55,6 +68,8 @@ public sealed class SiteProcess(IReadOnlyDictionary<string, string>? settings = 
         _process.BeginErrorReadLine();
 
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        // In Production the home page answers plain HTTP only from behind a TLS proxy.
+        http.DefaultRequestHeaders.Add(BehindTlsProxyHandler.ForwardedProto, "https");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {

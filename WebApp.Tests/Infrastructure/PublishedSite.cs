@@ -10,40 +10,11 @@ namespace WebApp.Tests.Infrastructure;
 /// </summary>
 public static class PublishedSite
 {
-    private static readonly SemaphoreSlim Publishing = new(1, 1);
-    private static string? _published;
+    /// <summary>The repository's root (the folder holding WebApp.sln).</summary>
+    public static string RepositoryRoot => PublishedBuild.RepositoryRoot;
 
-    /// <summary>The repository's root (the folder holding WebApp.sln), found from the test assembly's folder.</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "WebApp.sln"))) return directory.FullName;
-            }
-            throw new InvalidOperationException($"no WebApp.sln above {AppContext.BaseDirectory}");
-        }
-    }
-
-    /// <summary>Publishes WebApp in Release into a temporary folder, once per run; returns that folder.</summary>
-    public static async Task<string> PublishAsync()
-    {
-        await Publishing.WaitAsync();
-        try
-        {
-            if (_published is not null) return _published;
-            var output = Directory.CreateTempSubdirectory("chat-published-").FullName;
-            var publish = new ProcessStartInfo("dotnet",
-                ["publish", Path.Combine(RepositoryRoot, "WebApp", "WebApp.csproj"), "-c", "Release", "-o", output, "--disable-build-servers", "-nologo", "-v", "q"]);
-            await HostCommands.RunOrThrowAsync(publish);
-            return _published = output;
-        }
-        finally
-        {
-            Publishing.Release();
-        }
-    }
+    /// <summary>The published build's folder (published once per run, shared with the benchmark's smoke runs).</summary>
+    public static Task<string> PublishAsync() => PublishedBuild.PublishAsync();
 
     /// <summary>
     /// Starts one instance of the published site listening on <paramref name="urls"/> (plain HTTP, or HTTPS through
