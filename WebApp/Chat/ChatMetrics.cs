@@ -28,7 +28,7 @@ public sealed class ChatMetrics
         _broadcastLatency = meter.CreateHistogram<double>("chat.broadcast.duration", "ms",
             "From a message being read off its sender's socket to its frame being queued for every socket in the room here");
         _sendersPaused = meter.CreateCounter<long>("chat.senders.paused", "{pause}",
-            "Times a sender's next event waited because more than half of its room's sockets were behind (backpressure)");
+            "Times a sender's next event waited because a share of its room's sockets (Chat:BackpressureRoomPercent) were behind (backpressure)");
         _slowConsumersClosed = meter.CreateCounter<long>("chat.sockets.slow_closed", "{socket}",
             "Sockets closed with 1013 for being behind while the rest of their room kept up");
     }

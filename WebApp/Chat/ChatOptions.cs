@@ -29,12 +29,21 @@ public sealed class ChatOptions : IValidatableObject
     public long OutboundQueueBytes { get; set; } = 256 * 1024;
 
     /// <summary>
-    /// Bytes queued for a socket above which it counts as behind. While more than half of a room's sockets are
+    /// Bytes queued for a socket above which it counts as behind. While more than <see cref="BackpressureRoomPercent"/> of a room's sockets (two at least) are
     /// behind, the room stops reading its senders' sockets (TCP pushes back on the clients) until they catch up:
     /// latency stays bounded and nobody who keeps reading is dropped. Smaller than <see cref="OutboundQueueBytes"/>.
     /// </summary>
     [Range(1024, 1024L * 1024 * 1024)]
     public long BackpressureBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// The share of a room's sockets, in percent, that must be behind (<see cref="BackpressureBytes"/>) for the room to
+    /// count as behind as a whole and hold its senders up; below it, a socket over <see cref="OutboundQueueBytes"/> is
+    /// a slow consumer and is closed. Lower protects readers on a saturated client machine; higher lets fewer slow
+    /// clients hold a room up.
+    /// </summary>
+    [Range(1, 100)]
+    public int BackpressureRoomPercent { get; set; } = 25;
 
     /// <summary>Messages rendered on the room page, and per "load older" step (counted by message: <c>before=</c> takes an event number).</summary>
     [Range(1, 500)]

@@ -24,8 +24,8 @@ public sealed record LiveRoomServices(
 /// and to the other instances; a joining socket's catch-up, so it is sent every event after the one it saw, exactly
 /// once, before any live one; gaps in the sequence (another instance's event not heard of) filled from the database;
 /// who is online (presence), announced once per burst of comings and goings; who is typing; and flow control: when
-/// more than half of its sockets are behind (the server, or the readers as a whole, cannot keep up), the room stops
-/// taking new events from its senders until they catch up, and closes (1013) only a socket that is behind alone.
+/// a share of its sockets are behind (the server, or the readers as a whole, cannot keep up), the room stops taking
+/// new events from its senders until they catch up, and closes (1013) only a socket that is behind alone.
 /// </summary>
 /// <remarks>
 /// Our own code rather than a library's: the room's event order is the product. Everything that sends to sockets
@@ -74,10 +74,19 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     public int RoomId => roomId;
 
     /// <summary>
-    /// More than half of the room's sockets have over <see cref="ChatOptions.BackpressureBytes"/> queued: the room is
-    /// behind as a whole, and its senders wait (<see cref="WaitForFlowAsync"/>).
+    /// More than <see cref="ChatOptions.BackpressureRoomPercent"/> of the room's sockets have over
+    /// <see cref="ChatOptions.BackpressureBytes"/> queued: the room is behind as a whole, and its senders wait
+    /// (<see cref="WaitForFlowAsync"/>).
     /// </summary>
-    public bool IsCongested => Volatile.Read(ref _behind) * 2 > _members.Length;
+    public bool IsCongested
+    {
+        get
+        {
+            // Two at least: one socket behind on its own is a slow consumer, whatever the room's size.
+            var behind = Volatile.Read(ref _behind);
+            return behind > 1 && behind * 100L > (long)_members.Length * services.Options.BackpressureRoomPercent;
+        }
+    }
 
     /// <summary>Senders whose next event waits for the room to catch up, now.</summary>
     public int PausedSenders => Volatile.Read(ref _pausedSenders);
@@ -252,7 +261,8 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// read meanwhile (its receive loop is in here), so TCP slows the client down: the room takes new events only as
     /// fast as its sockets take them, and nobody is refused or closed for the server's own load. While waiting,
     /// every <see cref="ChatOptions.CloseTimeout"/> the room closes sockets whose send has not moved for that long,
-    /// unless most of the room is stuck the same way (then it is the server or the network, not them).
+    /// as long as some other socket is moving (when every socket is stuck, it is the server or the network). A sender
+    /// waits at most half <see cref="ChatOptions.KeepAliveTimeout"/>, as its pongs are not read meanwhile.
     /// </summary>
     public async ValueTask WaitForFlowAsync()
     {
@@ -280,6 +290,9 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
                 var timedOut = await Task.WhenAny(caughtUp, Task.Delay(services.Options.CloseTimeout, services.Clock, services.Stopping)) != caughtUp;
                 if (services.Stopping.IsCancellationRequested) return;
                 if (timedOut) EvictStalledMembers();
+                // The sender's socket is not read meanwhile, so its pongs are not either: never long enough for the
+                // keep-alive timeout to drop it. One more event per half timeout is all a sender can add.
+                if (Environment.TickCount64 - now > services.Options.KeepAliveTimeout.TotalMilliseconds / 2) return;
             }
         }
         finally
@@ -294,7 +307,10 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         {
             var members = _members;
             var stalled = members.Where(m => m.Session.Connection.StalledFor() > services.Options.CloseTimeout).ToList();
-            if (stalled.Count == 0 || stalled.Count * 2 >= members.Length) return;
+            // Only while some socket is moving (nothing waiting, or a send that began just now): then the server can
+            // write, and the stuck ones are stuck on their own. Everyone stuck is the server or the network.
+            var moving = TimeSpan.FromTicks(services.Options.CloseTimeout.Ticks / 4);
+            if (stalled.Count == 0 || !members.Any(m => m.Session.Connection.StalledFor() < moving)) return;
             foreach (var member in stalled) EvictLocked(member, $"no send completed for {services.Options.CloseTimeout.TotalSeconds:0.#} s while the room kept moving");
         }
         ReleaseSendersIfCaughtUp();
