@@ -34,7 +34,7 @@ public sealed class ChatOptions : IValidatableObject
     /// latency stays bounded and nobody who keeps reading is dropped. Smaller than <see cref="OutboundQueueBytes"/>.
     /// </summary>
     [Range(1024, 1024L * 1024 * 1024)]
-    public long BackpressureBytes { get; set; } = 64 * 1024;
+    public long BackpressureBytes { get; set; } = 32 * 1024;
 
     /// <summary>
     /// The share of a room's sockets, in percent, that must be behind (<see cref="BackpressureBytes"/>) for the room to
@@ -43,7 +43,7 @@ public sealed class ChatOptions : IValidatableObject
     /// clients hold a room up.
     /// </summary>
     [Range(1, 100)]
-    public int BackpressureRoomPercent { get; set; } = 25;
+    public int BackpressureRoomPercent { get; set; } = 10;
 
     /// <summary>Messages rendered on the room page, and per "load older" step (counted by message: <c>before=</c> takes an event number).</summary>
     [Range(1, 500)]
