@@ -55,6 +55,10 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
 
     /// <summary>Who everyone here was last told is online; null until the first socket joins. Replaced (never changed) under <see cref="_lock"/>.</summary>
     private PresenceSent? _presenceSent;
+
+    /// <summary>Reads of the presence store started by announcements, numbered; and the latest one announced (or found to change nothing).</summary>
+    private long _presenceReads;
+    private long _presenceReadDecided;
     private readonly CoalescedJob _presenceAnnouncement = new();
     private readonly CoalescedJob _remotePresenceAnnouncement = new();
     private readonly CoalescedJob _gapFill = new();
@@ -567,13 +571,15 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// Sends everyone here one small frame with the difference between who they were last sent and who is online now
     /// (the count, the names that joined and those that left; the same bytes to every socket, nothing when nothing
     /// changed), and keeps the whole new list, rendered once, for sockets that join later. Announcements race each
-    /// other: each diffs against a snapshot of what was last sent and sends only if that is still the last sent,
-    /// else it starts again from the newer one, so a stale list never follows a newer one.
+    /// other, so a stale list never follows a newer one: each diffs against a snapshot of what was last sent and
+    /// sends only if that is still the last sent (else it starts again from the newer one), and only if no read of
+    /// the store started after its own has been announced already, or found nothing to announce.
     /// </summary>
     private async Task AnnouncePresenceAsync()
     {
         while (!IsEmpty && Volatile.Read(ref _presenceSent) is { } sent)
         {
+            var read = Interlocked.Increment(ref _presenceReads);
             var names = await services.Presence.OnlineNamesAsync(roomId);
             var change = PresenceChange.Between(sent.Names, names);
             byte[]? changeFrame = null, wholeFrame = null;
@@ -584,8 +590,11 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             }
             lock (_lock)
             {
+                // A later read was announced meanwhile (a leave read before a rejoin must not follow the rejoin).
+                if (read <= _presenceReadDecided) return;
                 // Another announcement went out meanwhile: this diff is against a list nobody holds any more.
                 if (!ReferenceEquals(_presenceSent, sent)) continue;
+                _presenceReadDecided = read;
                 if (changeFrame is null) return;
                 _presenceSent = new PresenceSent(names, wholeFrame!);
                 SendToAll(changeFrame);
