@@ -12,9 +12,13 @@ public sealed partial class PresenceView
 {
     private readonly Lock _lock = new();
     private List<string> _names = [];
+    private readonly List<string> _removed = [];
 
     /// <summary>The names shown, in order.</summary>
     public IReadOnlyList<string> Names { get { lock (_lock) return [.. _names]; } }
+
+    /// <summary>Every name a change removed, in order (a stale "left" shows here even when a later change heals it).</summary>
+    public IReadOnlyList<string> Removed { get { lock (_lock) return [.. _removed]; } }
 
     /// <summary>The count text shown ("3 online"), or null before any presence frame.</summary>
     public string? CountText { get; private set; }
@@ -42,7 +46,11 @@ public sealed partial class PresenceView
                 return true;
             }
             Changes++;
-            foreach (var left in NamesOf(frame, "presence-left")) _names.Remove(left);
+            foreach (var left in NamesOf(frame, "presence-left"))
+            {
+                _names.Remove(left);
+                _removed.Add(left);
+            }
             foreach (var joined in NamesOf(frame, "presence-joined"))
             {
                 if (_names.Contains(joined)) continue;
