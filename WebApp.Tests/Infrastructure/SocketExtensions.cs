@@ -24,7 +24,10 @@ public static class SocketExtensions
                 var result = await socket.ReceiveAsync(buffer, timeout);
                 if (result.MessageType == WebSocketMessageType.Close) return (null, result.CloseStatus);
                 message.Write(buffer, 0, result.Count);
-                if (result.EndOfMessage) return (Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length), null);
+                if (!result.EndOfMessage) continue;
+                var text = Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
+                socket.Presence().Apply(text);
+                return (text, null);
             }
         }
         finally
@@ -77,5 +80,26 @@ public static class SocketExtensions
     /// <summary>Sends a client frame serialized as JSON, e.g. <c>new { type = "delete", id }</c>.</summary>
     public static Task SendJsonAsync(this WebSocket socket, object frame) => socket.SendTextAsync(System.Text.Json.JsonSerializer.Serialize(frame));
 
-    public static bool IsPresence(string frame) => frame.StartsWith("<div id=\"presence\"", StringComparison.Ordinal);
+    /// <summary>A presence frame of either kind: the whole list (<c>#presence</c>) or a change (<c>.presence-change</c>).</summary>
+    public static bool IsPresence(string frame) => PresenceView.IsWholeList(frame) || PresenceView.IsChange(frame);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<WebSocket, PresenceView> Views = [];
+
+    /// <summary>Who this socket has been told is online, from every presence frame it received so far.</summary>
+    public static PresenceView Presence(this WebSocket socket) => Views.GetOrCreateValue(socket);
+
+    /// <summary>Reads frames until this socket has been told that all of <paramref name="names"/> are online.</summary>
+    public static Task WaitForPresenceAsync(this WebSocket socket, params string[] names) =>
+        socket.WaitForPresenceAsync(view => names.All(view.Names.Contains), $"{string.Join(", ", names)} online");
+
+    /// <summary>Reads frames until what this socket has been told about who is online meets <paramref name="condition"/>.</summary>
+    public static async Task WaitForPresenceAsync(this WebSocket socket, Func<PresenceView, bool> condition, string expectation, int timeoutSeconds = 10)
+    {
+        var view = socket.Presence();
+        while (!condition(view))
+        {
+            var (text, close) = await socket.ReceiveAsync(timeoutSeconds);
+            Assert.True(text is not null, $"closed with {close} while waiting for {expectation}; told: {view}");
+        }
+    }
 }

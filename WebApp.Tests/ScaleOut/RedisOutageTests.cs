@@ -121,6 +121,7 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
     private sealed class Transcript : IAsyncDisposable
     {
         private readonly ConcurrentQueue<string> _frames = new();
+        private readonly PresenceView _presence = new();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _reading;
 
@@ -142,7 +143,9 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
                 if (result.MessageType == WebSocketMessageType.Close) return;
                 message.Write(buffer, 0, result.Count);
                 if (!result.EndOfMessage) continue;
-                _frames.Enqueue(System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length));
+                var frame = System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
+                _presence.Apply(frame);
+                _frames.Enqueue(frame);
                 message.SetLength(0);
             }
         }
@@ -161,8 +164,8 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
         }
 
         public Task WaitForPresenceAsync(string[] names, double timeoutSeconds) =>
-            WaitAsync(() => _frames.LastOrDefault(SocketExtensions.IsPresence) is { } latest && names.All(latest.Contains),
-                timeoutSeconds, () => $"presence with {string.Join(", ", names)}; latest: {_frames.LastOrDefault(SocketExtensions.IsPresence)}");
+            WaitAsync(() => names.All(_presence.Names.Contains),
+                timeoutSeconds, () => $"presence with {string.Join(", ", names)}; told: {_presence}");
 
         private async Task WaitAsync(Func<bool> condition, double timeoutSeconds, Func<string> expectation)
         {

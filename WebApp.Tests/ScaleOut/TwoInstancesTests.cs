@@ -61,8 +61,8 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
 
         using var aliceSocket = await alice.ConnectAsync(slug);
         using var bobSocket = await bob.ConnectAsync(slug);
-        await WaitForPresenceAsync(aliceSocket, "Alice on A", "Bob on B");
-        await WaitForPresenceAsync(bobSocket, "Alice on A", "Bob on B");
+        await aliceSocket.WaitForPresenceAsync("Alice on A", "Bob on B");
+        await bobSocket.WaitForPresenceAsync("Alice on A", "Bob on B");
         // The rooms list on either instance counts both.
         Assert.Contains("<span class=\"room-online\">2 online</span>", await alice.Http.GetStringAsync("/"));
         Assert.Contains("<span class=\"room-online\">2 online</span>", await bob.Http.GetStringAsync("/"));
@@ -78,20 +78,13 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
         await bob.SetDisplayNameAsync("Bob on the dying instance");
         using var aliceSocket = await alice.ConnectAsync(slug);
         using var bobSocket = await bob.ConnectAsync(slug);
-        await WaitForPresenceAsync(aliceSocket, "Alice stays", "Bob on the dying instance");
+        await aliceSocket.WaitForPresenceAsync("Alice stays", "Bob on the dying instance");
 
         // A killed process says nothing: no socket leaves, no announcement, its hash field stays in Redis.
         await _b.KillAsync();
-        while (true)
-        {
-            var (text, close) = await aliceSocket.ReceiveAsync(timeoutSeconds: 30);
-            Assert.Null(close);
-            if (SocketExtensions.IsPresence(text!) && !text!.Contains("Bob on the dying instance"))
-            {
-                Assert.Contains("Alice stays", text);
-                break;
-            }
-        }
+        await aliceSocket.WaitForPresenceAsync(view => !view.Names.Contains("Bob on the dying instance"), "Bob gone", timeoutSeconds: 30);
+        Assert.Equal(["Alice stays"], aliceSocket.Presence().Names);
+        Assert.Equal("1 online", aliceSocket.Presence().CountText);
         Assert.Contains("<span class=\"room-online\">1 online</span>", await alice.Http.GetStringAsync("/"));
     }
 
@@ -245,16 +238,6 @@ public sealed class TwoInstancesTests(ScaleOutServers servers) : IAsyncLifetime
             if (SocketExtensions.SeqOf(await socket.ReceiveTextAsync()) is { } seq) seqs.Add(seq);
         }
         return [.. seqs];
-    }
-
-    private static async Task WaitForPresenceAsync(WebSocket socket, params string[] names)
-    {
-        while (true)
-        {
-            var (text, close) = await socket.ReceiveAsync();
-            Assert.Null(close);
-            if (SocketExtensions.IsPresence(text!) && names.All(name => text!.Contains(name))) return;
-        }
     }
 
     private static async Task WaitForStatusAsync(HttpClient http, string path, HttpStatusCode expected)

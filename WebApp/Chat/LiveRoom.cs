@@ -53,11 +53,14 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// <summary>Events whose render finished before an earlier event's did, waiting for their turn.</summary>
     private readonly SortedDictionary<long, byte[]?> _waiting = [];
 
-    private long _presenceVersion;
-    private long _presenceVersionSent;
-    private (long Version, IReadOnlyList<string> Names, byte[] Frame)? _presenceFrame;
-    private IReadOnlyList<string> _presenceNamesSent = [];
+    /// <summary>Who everyone here was last told is online; null until the first socket joins. Replaced (never changed) under <see cref="_lock"/>.</summary>
+    private PresenceSent? _presenceSent;
+
+    /// <summary>Reads of the presence store started by announcements, numbered; and the latest one announced (or found to change nothing).</summary>
+    private long _presenceReads;
+    private long _presenceReadDecided;
     private readonly CoalescedJob _presenceAnnouncement = new();
+    private readonly CoalescedJob _remotePresenceAnnouncement = new();
     private readonly CoalescedJob _gapFill = new();
 
     /// <summary>Members whose queue is over <see cref="ChatOptions.BackpressureBytes"/>.</summary>
@@ -113,6 +116,11 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     public async Task JoinAsync(ChatSession session, long? afterSeq)
     {
         if (IsEmpty) StartDeliveryAfter(await services.Log.LastSeqAsync(roomId));
+        if (Volatile.Read(ref _presenceSent) is null)
+        {
+            // The base every change frame here applies to: nobody announced yet.
+            Interlocked.CompareExchange(ref _presenceSent, new PresenceSent([], await services.Frames.PresenceAsync([])), null);
+        }
         var member = new Member(session);
         session.Connection.BehindChanged = behind => OnMemberBehind(member, behind);
         long deliveredSeq;
@@ -124,13 +132,14 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
             _people = _people.SetItem(userId, (session.DisplayName, sockets + 1));
             cameOnline = sockets == 0;
-            if (cameOnline) _presenceVersion++;
             deliveredSeq = _deliveredSeq;
+            // The whole list as everyone here was last sent it (rendered once per change, never per socket), so the
+            // next change frame brings this socket up to date with the others. Held with the live events, so it
+            // arrives after what the socket missed.
+            Send(member, _presenceSent!.Frame);
         }
-        // Presence is held with the live events too, so this socket gets it after what it missed. Someone new is
-        // announced to everyone (this socket included) shortly; a further tab of someone here gets the list now.
+        // Someone new is announced to everyone (this socket included) as a change, shortly.
         if (cameOnline) SchedulePresenceAnnouncement();
-        else await SendPresenceAsync(only: member);
 
         if (afterSeq is { } after)
         {
@@ -176,7 +185,6 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         var person = _people[userId];
         var wentOffline = person.Sockets == 1;
         _people = wentOffline ? _people.Remove(userId) : _people.SetItem(userId, (person.Name, person.Sockets - 1));
-        if (wentOffline) _presenceVersion++;
         member.Session.Connection.BehindChanged = null;
         if (member.Leave()) Interlocked.Decrement(ref _behind);
         return wentOffline;
@@ -526,7 +534,6 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             if (present)
             {
                 _people = _people.SetItem(userId, (displayName, person.Sockets));
-                _presenceVersion++;
             }
         }
         if (IsEmpty) return;
@@ -538,77 +545,82 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     // ---- Presence -------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Announces who is online a moment after a change, once for however many changes came meanwhile: a room that
-    /// a thousand people join at once renders and sends the list a few times, not a thousand.
+    /// Announces who is online a moment after a change here, once for however many changes came meanwhile: a room
+    /// that a thousand people join at once shares and announces a few times, not a thousand.
     /// </summary>
     private void SchedulePresenceAnnouncement() =>
         _presenceAnnouncement.Request(PresenceCoalescing, async () =>
         {
             await services.Presence.ShareAsync(roomId, People());
-            await SendPresenceAsync(only: null);
+            await AnnouncePresenceAsync();
         }, e => services.Logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId), services.Stopping);
 
-    /// <summary>Someone came or went here on another instance.</summary>
-    public async Task OnPresenceChangedAsync()
+    /// <summary>
+    /// Someone came or went here on another instance: announced after the same pause, once per burst. (Not shared
+    /// again: that would tell the other instances, which would tell this one, without end.)
+    /// </summary>
+    public Task OnPresenceChangedAsync()
     {
-        if (IsEmpty) return;
-        lock (_lock) _presenceVersion++;
-        await SendPresenceAsync(only: null);
+        if (!IsEmpty)
+        {
+            _remotePresenceAnnouncement.Request(PresenceCoalescing, AnnouncePresenceAsync,
+                e => services.Logger.LogError(e, "Presence announcement in room {RoomId} failed", roomId), services.Stopping);
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Re-reads who is online and announces it only if it is not what everyone here was last sent: people on an
-    /// instance that died drop out although nobody announced their going.
+    /// Re-reads who is online and announces what differs from what everyone here was last sent, if anything: people
+    /// on an instance that died drop out although nobody announced their going.
     /// </summary>
-    public async Task RecheckPresenceAsync()
-    {
-        if (IsEmpty) return;
-        var names = await services.Presence.OnlineNamesAsync(roomId);
-        lock (_lock)
-        {
-            if (names.SequenceEqual(_presenceNamesSent)) return;
-            _presenceVersion++;
-        }
-        await SendPresenceAsync(only: null);
-    }
+    public Task RecheckPresenceAsync() => AnnouncePresenceAsync();
 
     /// <summary>Back on the presence store: share this instance's people again, and refresh the list here.</summary>
     public async Task SharePresenceAgainAsync()
     {
         if (IsEmpty) return;
         await services.Presence.ShareAsync(roomId, People());
-        await OnPresenceChangedAsync();
+        await AnnouncePresenceAsync();
     }
 
     /// <summary>
-    /// Sends a rendered presence fragment to everyone (or to one socket), unless a newer one was sent already: the
-    /// announcements race each other, and the latest list must be the one that stays on screen.
+    /// Sends everyone here one small frame with the difference between who they were last sent and who is online now
+    /// (the count, the names that joined and those that left; the same bytes to every socket, nothing when nothing
+    /// changed), and keeps the whole new list, rendered once, for sockets that join later. Announcements race each
+    /// other, so a stale list never follows a newer one: each diffs against a snapshot of what was last sent and
+    /// sends only if that is still the last sent (else it starts again from the newer one), and only if no read of
+    /// the store started after its own has been announced already, or found nothing to announce.
     /// </summary>
-    private async Task SendPresenceAsync(Member? only)
+    private async Task AnnouncePresenceAsync()
     {
-        var version = Volatile.Read(ref _presenceVersion);
-        (long Version, IReadOnlyList<string> Names, byte[] Frame)? rendered;
-        lock (_lock) rendered = _presenceFrame is { } kept && kept.Version == version ? kept : null;
-        if (rendered is null)
+        while (!IsEmpty && Volatile.Read(ref _presenceSent) is { } sent)
         {
+            var read = Interlocked.Increment(ref _presenceReads);
             var names = await services.Presence.OnlineNamesAsync(roomId);
-            rendered = (version, names, await services.Frames.PresenceAsync(names));
-        }
-        var frame = rendered.Value.Frame;
-        lock (_lock)
-        {
-            if (version == _presenceVersion) _presenceFrame = rendered;
-            if (only is not null)
+            var change = PresenceChange.Between(sent.Names, names);
+            byte[]? changeFrame = null, wholeFrame = null;
+            if (!change.IsEmpty)
             {
-                if (version == _presenceVersion) Send(only, frame);
+                changeFrame = await services.Frames.PresenceChangeAsync(change);
+                wholeFrame = await services.Frames.PresenceAsync(names);
+            }
+            lock (_lock)
+            {
+                // A later read was announced meanwhile (a leave read before a rejoin must not follow the rejoin).
+                if (read <= _presenceReadDecided) return;
+                // Another announcement went out meanwhile: this diff is against a list nobody holds any more.
+                if (!ReferenceEquals(_presenceSent, sent)) continue;
+                _presenceReadDecided = read;
+                if (changeFrame is null) return;
+                _presenceSent = new PresenceSent(names, wholeFrame!);
+                SendToAll(changeFrame);
                 return;
             }
-            if (version <= _presenceVersionSent) return;
-            _presenceVersionSent = version;
-            _presenceNamesSent = rendered.Value.Names;
-            SendToAll(frame);
         }
     }
+
+    /// <summary>A list of who is online as sent to everyone here, and the same list as one <c>#presence</c> frame.</summary>
+    private sealed record PresenceSent(IReadOnlyList<string> Names, byte[] Frame);
 
     // ---- Sending (always under _lock) ----------------------------------------------------------------------
 

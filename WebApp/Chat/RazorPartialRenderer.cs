@@ -19,6 +19,7 @@ public sealed class RazorPartialRenderer(
 {
     public const string MessagesPartial = "/Pages/Rooms/_Messages.cshtml";
     public const string PresencePartial = "/Pages/Rooms/_Presence.cshtml";
+    public const string PresenceChangePartial = "/Pages/Rooms/_PresenceChange.cshtml";
     public const string ErrorPartial = "/Pages/Rooms/_ChatError.cshtml";
     public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
     public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";

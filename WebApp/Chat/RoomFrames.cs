@@ -33,8 +33,19 @@ public sealed class RoomFrames(RazorPartialRenderer renderer)
         ? renderer.RenderFrameAsync(RazorPartialRenderer.MessagesPartial, new[] { stored.Message })
         : renderer.RenderFrameAsync(RazorPartialRenderer.MessagesPartial, new[] { stored.Message }, [new(EventSeqKey, stored.Seq)]);
 
-    /// <summary>Who is online: <c>&lt;div id="presence" hx-swap-oob="true"&gt;</c>.</summary>
+    /// <summary>
+    /// Who is online, the whole list (for a socket that joins; the page's own render is the same partial):
+    /// <c>&lt;div id="presence" hx-swap-oob="true"&gt;</c> holding <c>span.presence-count</c> ("3 online") and
+    /// <c>ul.presence-names</c> with one <c>li &gt; bdi.presence-name</c> per person, in the store's order.
+    /// </summary>
     public Task<byte[]> PresenceAsync(IReadOnlyList<string> names) => renderer.RenderFrameAsync(RazorPartialRenderer.PresencePartial, names);
+
+    /// <summary>
+    /// Who came and went since the list everyone was last sent: <c>&lt;div class="presence-change"&gt;</c> holding the
+    /// new <c>span.presence-count</c>, a <c>bdi.presence-joined</c> per name that joined and a <c>bdi.presence-left</c>
+    /// per name that left (names as element text). Its size grows with the change, not with the room.
+    /// </summary>
+    public Task<byte[]> PresenceChangeAsync(PresenceChange change) => renderer.RenderFrameAsync(RazorPartialRenderer.PresenceChangePartial, change);
 
     /// <summary>Someone is typing: <c>&lt;div class="typing-event" data-user-id data-name&gt;</c>, which the page shows in <c>#typing</c>.</summary>
     public Task<byte[]> TypingAsync(PresentPerson person) => renderer.RenderFrameAsync(RazorPartialRenderer.TypingPartial, person);
@@ -54,6 +65,24 @@ public sealed class RoomFrames(RazorPartialRenderer renderer)
 
     /// <summary>Too much was missed to send (or the client is ahead of the room): <c>data-missed</c> events; reload.</summary>
     public Task<byte[]> ResyncAsync(long missed) => renderer.RenderFrameAsync(RazorPartialRenderer.ResyncPartial, missed);
+}
+
+/// <summary>
+/// The difference between two lists of who is online (display names, unique site-wide, compared ordinally):
+/// <see cref="Count"/> people now, <see cref="Joined"/> and <see cref="Left"/> each in their list's order.
+/// </summary>
+public sealed record PresenceChange(int Count, IReadOnlyList<string> Joined, IReadOnlyList<string> Left)
+{
+    /// <summary>Nobody came or went.</summary>
+    public bool IsEmpty => Joined.Count == 0 && Left.Count == 0;
+
+    /// <summary>What turns <paramref name="before"/> into <paramref name="now"/>.</summary>
+    public static PresenceChange Between(IReadOnlyList<string> before, IReadOnlyList<string> now)
+    {
+        var had = before.ToHashSet(StringComparer.Ordinal);
+        var has = now.ToHashSet(StringComparer.Ordinal);
+        return new(now.Count, [.. now.Where(name => !had.Contains(name))], [.. before.Where(name => !has.Contains(name))]);
+    }
 }
 
 /// <summary>

@@ -443,6 +443,12 @@
             authorRenamed(frame.dataset.userId, frame.dataset.name);
             return;
         }
+        if (frame?.classList.contains('presence-change')) {
+            // Who came and went since the list this page was last sent: applied to #presence, never swapped in.
+            event.detail.cancelled = true;
+            presenceChanged(frame);
+            return;
+        }
         if (frame?.id === 'chat-error') {
             editFailed();
             if (frame.dataset.clientId && messageRefused(frame.dataset.clientId, frame.dataset.reason, frame.textContent)) {
@@ -482,6 +488,44 @@
         else if (added) newMessages.hidden = false;
         reportReadSoon();
     });
+
+    // The server's order (the presence store sorts case-insensitively, culture-aware): the same collation here.
+    const presenceOrder = new Intl.Collator(undefined, { sensitivity: 'accent' });
+
+    // Applies a presence change: the new count, the names that left removed, those that joined added in order.
+    // Idempotent (a name already shown is not added again, one not shown is not removed), and names are only ever
+    // element text.
+    function presenceChanged(change) {
+        const presence = document.getElementById('presence');
+        if (!presence) return;
+        const count = presence.querySelector('.presence-count');
+        const newCount = change.querySelector('.presence-count');
+        if (count && newCount) count.textContent = newCount.textContent;
+        let list = presence.querySelector('.presence-names');
+        if (!list) {
+            list = document.createElement('ul');
+            list.className = 'presence-names';
+            presence.append(list);
+        }
+        const shown = new Map();
+        for (const name of list.querySelectorAll('.presence-name')) shown.set(name.textContent, name.closest('li'));
+        for (const left of change.querySelectorAll('.presence-left')) {
+            shown.get(left.textContent)?.remove();
+            shown.delete(left.textContent);
+        }
+        for (const joined of change.querySelectorAll('.presence-joined')) {
+            const name = joined.textContent;
+            if (shown.has(name)) continue;
+            const item = document.createElement('li');
+            const bdi = document.createElement('bdi');
+            bdi.className = 'presence-name';
+            bdi.textContent = name;
+            item.append(bdi);
+            const next = [...list.children].find(li => presenceOrder.compare(li.textContent, name) > 0);
+            list.insertBefore(item, next ?? null);
+            shown.set(name, item);
+        }
+    }
 
     function authorRenamed(userId, name) {
         if (!userId || !name) return;
