@@ -18,6 +18,9 @@ namespace WebApp.Chat;
 /// </remarks>
 public sealed class ChatConnection : IDisposable
 {
+    /// <summary>How long a connection the WebSocket refused is kept before it is torn down, so its close frame is read first.</summary>
+    private static readonly TimeSpan ProtocolErrorLinger = TimeSpan.FromMilliseconds(200);
+
     private readonly WebSocket _socket;
     private readonly ChatOptions _options;
     private readonly ILogger _logger;
@@ -251,7 +254,9 @@ public sealed class ChatConnection : IDisposable
                 _queueShrank = null;
             }
             waiting?.TrySetResult();
-            _socket.Abort();
+            // A socket the WebSocket closed itself (e.g. 1007 for bad UTF-8) refuses sends: it is closing, not stuck,
+            // and aborting it would reset the connection before the client read that close frame.
+            if (_socket.State is not WebSocketState.CloseSent) _socket.Abort();
             _sendSideDone.TrySetResult();
         }
     }
@@ -271,6 +276,13 @@ public sealed class ChatConnection : IDisposable
         {
             await start();
             await ReceiveLoopAsync(onMessage);
+        }
+        catch (WebSocketException e) when (e.WebSocketErrorCode != WebSocketError.ConnectionClosedPrematurely && _socket.State == WebSocketState.Aborted)
+        {
+            // The WebSocket refused the peer's frame (e.g. 1007 for bad UTF-8, RFC 6455 §8.1) with a close frame and
+            // aborted: tearing the connection down at once can reset it before the peer has read why. Linger briefly.
+            _logger.LogInformation("Socket of {Who} refused by the WebSocket protocol: {Error}", _who, e.Message);
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(_options.CloseTimeout.Ticks, ProtocolErrorLinger.Ticks)), CancellationToken.None);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException)
         {
