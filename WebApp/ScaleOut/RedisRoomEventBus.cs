@@ -12,6 +12,9 @@ namespace WebApp.ScaleOut;
 /// </summary>
 public sealed class RedisRoomEventBus(RedisSite site, ILogger<RedisRoomEventBus> logger) : IRoomEventBus, IHostedService
 {
+    /// <summary>How long after a restore the rooms catch up from the database a second time.</summary>
+    private static readonly TimeSpan ResubscribeGrace = TimeSpan.FromSeconds(1);
+
     private static readonly RedisChannel Channel = RedisChannel.Literal("chat:messages");
 
     /// <summary>
@@ -86,6 +89,10 @@ public sealed class RedisRoomEventBus(RedisSite site, ILogger<RedisRoomEventBus>
         try
         {
             await subscriber.OnBusRestoredAsync();
+            // Once more a moment later: the restore is announced per connection, and an event published before this
+            // instance's channel subscription is back in place would otherwise wait for the room's next event.
+            await Task.Delay(ResubscribeGrace);
+            if (!_stopped) await subscriber.OnBusRestoredAsync();
         }
         catch (Exception e)
         {
