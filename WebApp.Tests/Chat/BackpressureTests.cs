@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,8 @@ namespace WebApp.Tests.Chat;
 
 /// <summary>
 /// The site with small outbound limits, so a test fills them with a few hundred messages: a socket counts as behind
-/// past 2 KiB queued, and one alone over 64 KiB is closed.
+/// past 2 KiB queued, one alone over 1 MiB is closed, and one whose send has not moved for 3 s while others move is
+/// closed.
 /// </summary>
 public sealed class BackpressureChatServer : ChatServer
 {
@@ -21,7 +23,8 @@ public sealed class BackpressureChatServer : ChatServer
     {
         ["Chat:OutboundQueueBytes"] = OutboundQueueBytes.ToString(),
         ["Chat:BackpressureBytes"] = "2048",
-        ["Chat:CloseTimeout"] = "00:00:02",
+        // Long enough that a reader pacing itself is never mistaken for a stuck one on a loaded CI machine.
+        ["Chat:CloseTimeout"] = "00:00:03",
         // Readers that stop reading for a while also stop answering pings; keep-alive is not what is tested here.
         ["Chat:KeepAliveInterval"] = "00:01:00",
         ["Chat:KeepAliveTimeout"] = "00:01:00",
@@ -30,18 +33,24 @@ public sealed class BackpressureChatServer : ChatServer
     /// <summary>
     /// Small kernel send buffers on the server's sockets (accepted sockets take the listener's), as on a busy host:
     /// what a client has not read waits in the server's own queues, where the room can see it, rather than in
-    /// megabytes of loopback TCP buffers.
+    /// megabytes of loopback TCP buffers. Kestrel's output pipe is small for the same reason: with its default 64 KiB
+    /// a send in flight completes only after a slow reader has read 32 KiB, and a reader pacing itself frame by frame
+    /// would look stuck for seconds on a loaded machine.
     /// </summary>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureServices(services => services.Configure<SocketTransportOptions>(transport =>
-            transport.CreateBoundListenSocket = endpoint =>
-            {
-                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-                socket.SendBufferSize = 16 * 1024;
-                return socket;
-            }));
+        builder.ConfigureServices(services =>
+        {
+            services.Configure<SocketTransportOptions>(transport =>
+                transport.CreateBoundListenSocket = endpoint =>
+                {
+                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    socket.SendBufferSize = 16 * 1024;
+                    return socket;
+                });
+            services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxResponseBufferSize = 4 * 1024);
+        });
     }
 }
 
@@ -120,10 +129,11 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         await Until(() => rooms.Sessions.Count(s => s.Grant.Room == slug) == 9, "every socket joined");
         var room = rooms.Room(rooms.Sessions.First(s => s.Grant.Room == slug).RoomId);
 
-        // 300 messages: far less than Chat:OutboundQueueBytes (1 MiB here), so only being stuck can get the dead
+        // 450 messages: far less than Chat:OutboundQueueBytes (1 MiB here), so only being stuck can get the dead
         // socket closed. The slow readers read nothing until the room is held up (then most of it is stuck, and nobody
-        // is closed for that), then one frame every 20 ms: behind, most of the room, but moving.
-        const int PerSender = 100;
+        // is closed for that), then one frame every 20 ms: behind, most of the room, but moving; at that pace the
+        // room takes 9 s, well past the dead socket's 3 s.
+        const int PerSender = 150;
         var text = new string('s', 1990);
         var roomHeldUp = new TaskCompletionSource();
         var reading = senders.Select(s => ReadUntilEndAsync(s))
@@ -142,7 +152,7 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         // The dead socket left the room; it was sent 1013 after what was queued, and, as it read nothing within
         // Chat:CloseTimeout, then dropped (its client sees the close frame or a reset, whichever it reads first).
         Assert.Equal(8, rooms.Sessions.Count(s => s.Grant.Room == slug));
-        Assert.Contains(server.Logs.Lines, line => line.Contains("no send completed for 2 s while the room kept moving"));
+        Assert.Contains(server.Logs.Lines, line => line.Contains("no send completed for 3 s while the room kept moving"));
         try
         {
             Assert.Equal(ChatCloseCodes.TooSlow, await dead.ReceiveCloseAsync());
