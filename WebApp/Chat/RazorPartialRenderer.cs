@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.ObjectPool;
 
 namespace WebApp.Chat;
 
@@ -11,6 +13,14 @@ namespace WebApp.Chat;
 /// Renders the room page's own partials outside any request, so what arrives over the socket looks exactly like
 /// what the page rendered.
 /// </summary>
+/// <remarks>
+/// A message is rendered once per event, on the path from store to broadcast, so the fixed cost of a render matters:
+/// a service scope, an HTTP and action context for the view, and an action descriptor (which draws a new GUID) per
+/// render were about half of it, and disposing a scope per render contended on the container's lock (profile in
+/// docs/performance.md). Renders therefore borrow a context from a pool (Microsoft.Extensions.ObjectPool): one scope
+/// and HTTP context used by one render at a time, for <see cref="RendersPerScope"/> renders, then disposed, which
+/// returns what the views' buffer scope rented.
+/// </remarks>
 public sealed class RazorPartialRenderer(
     IRazorViewEngine viewEngine,
     ITempDataProvider tempDataProvider,
@@ -25,27 +35,77 @@ public sealed class RazorPartialRenderer(
     public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";
     public const string AuthorRenamedPartial = "/Pages/Rooms/_AuthorRenamed.cshtml";
 
+    /// <summary>
+    /// Renders one borrowed context serves before its scope is disposed: what the views' buffer scope rents is given
+    /// back only then, so this bounds what a context holds.
+    /// </summary>
+    public const int RendersPerScope = 64;
+
+    /// <summary>No route and no action: the partials link with plain paths.</summary>
+    private static readonly ActionDescriptor NoAction = new();
+
+    private readonly ObjectPool<RenderContext> _contexts =
+        new DefaultObjectPoolProvider { MaximumRetained = Environment.ProcessorCount * 4 }.Create(new RenderContextPolicy(scopeFactory));
+
     /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
     public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null) =>
         System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
 
     /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
+    /// <exception cref="InvalidOperationException">The partial does not exist.</exception>
     public async Task<string> RenderAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null)
     {
-        // Views resolve scoped services (e.g. the view buffer pool), so each render gets its own scope.
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var httpContext = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        var actionContext = new ActionContext(httpContext, new(), new ActionDescriptor());
+        var context = _contexts.Get();
+        var healthy = false;
+        try
+        {
+            var found = viewEngine.GetView(executingFilePath: null, partialPath, isMainPage: false);
+            if (!found.Success) throw new InvalidOperationException($"The partial {partialPath} was not found.");
 
-        var found = viewEngine.GetView(executingFilePath: null, partialPath, isMainPage: false);
-        if (!found.Success) throw new InvalidOperationException($"The partial {partialPath} was not found.");
+            await using var output = new StringWriter();
+            var data = new ViewDataDictionary<TModel>(metadataProvider, new ModelStateDictionary()) { Model = model };
+            foreach (var (key, value) in viewData ?? []) data[key] = value;
+            var viewContext = new ViewContext(
+                context.Action, found.View, data, new TempDataDictionary(context.Http, tempDataProvider), output, new HtmlHelperOptions());
+            await found.View.RenderAsync(viewContext);
+            healthy = true;
+            return output.ToString();
+        }
+        finally
+        {
+            // A render that failed may have left anything in its context: that one is not used again.
+            if (!healthy) context.Uses = RendersPerScope;
+            _contexts.Return(context);
+        }
+    }
 
-        await using var output = new StringWriter();
-        var data = new ViewDataDictionary<TModel>(metadataProvider, new ModelStateDictionary()) { Model = model };
-        foreach (var (key, value) in viewData ?? []) data[key] = value;
-        var viewContext = new ViewContext(
-            actionContext, found.View, data, new TempDataDictionary(httpContext, tempDataProvider), output, new HtmlHelperOptions());
-        await found.View.RenderAsync(viewContext);
-        return output.ToString();
+    /// <summary>What a render needs besides its model: a scope for the views' scoped services and an empty request.</summary>
+    private sealed class RenderContext : IDisposable
+    {
+        public RenderContext(IServiceScopeFactory scopeFactory)
+        {
+            Scope = scopeFactory.CreateScope();
+            Http = new DefaultHttpContext { RequestServices = Scope.ServiceProvider };
+            Action = new ActionContext(Http, new RouteData(), NoAction);
+        }
+
+        public IServiceScope Scope { get; }
+
+        public DefaultHttpContext Http { get; }
+
+        public ActionContext Action { get; }
+
+        /// <summary>Renders served so far.</summary>
+        public int Uses { get; set; }
+
+        public void Dispose() => Scope.Dispose();
+    }
+
+    private sealed class RenderContextPolicy(IServiceScopeFactory scopeFactory) : IPooledObjectPolicy<RenderContext>
+    {
+        public RenderContext Create() => new(scopeFactory);
+
+        /// <summary>False once a context has served its renders: the pool disposes it.</summary>
+        public bool Return(RenderContext context) => ++context.Uses < RendersPerScope;
     }
 }
