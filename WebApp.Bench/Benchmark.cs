@@ -351,6 +351,7 @@ public static class Benchmark
         await Task.WhenAll(receivers);
 
         var stored = await site.CountStoredMessagesAsync();
+        if (acknowledged.Sum() < expected) LogServerTail(site, log, $"{expected - acknowledged.Sum()} messages were not acknowledged within 60 s");
         var durable = acknowledged.Sum() / seconds;
         result.Add("messages durable and acknowledged", durable, "/s");
         result.Add("acknowledged", acknowledged.Sum(), "messages");
@@ -370,6 +371,16 @@ public static class Benchmark
         result.Add("bare loop batch", loop.Batch, "messages");
         result.AddRatio("messages/s durable, site ÷ bare loop with search triggers", durable, loop.WithTriggers, "≥ 0.5");
         result.AddRatio("messages/s durable, site ÷ bare loop without search triggers", durable, loop.WithoutTriggers, "—");
+    }
+
+    /// <summary>When a run falls short, what the site printed last (warnings and errors: logging is reduced to those).</summary>
+    private static void LogServerTail(Deployment site, TextWriter log, string why)
+    {
+        log.WriteLine($"{why}; the site's last words:");
+        foreach (var instance in site.Instances)
+        {
+            foreach (var line in instance.Output.Split('\n').TakeLast(40)) log.WriteLine($"  | {line.TrimEnd()}");
+        }
     }
 
     /// <summary>Room pages with 50 messages of history, rendered for one signed-in user, <c>Concurrency</c> at a time.</summary>

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using WebApp.Chat;
@@ -12,17 +13,19 @@ namespace WebApp.Tests.Chat;
 
 /// <summary>
 /// The site with small outbound limits, so a test fills them with a few hundred messages: a socket counts as behind
-/// past 2 KiB queued, one alone over 1 MiB is closed, and one whose send has not moved for 3 s while others move is
-/// closed.
+/// past 2 KiB queued, one alone over 1 MiB is closed, one whose send has not moved for 3 s while others move is
+/// closed, and a socket has at most 4 messages on their way to the database.
 /// </summary>
 public sealed class BackpressureChatServer : ChatServer
 {
     public const long OutboundQueueBytes = 1024 * 1024;
+    public const int MaxPostsInFlight = 4;
 
     protected override Dictionary<string, string> Settings => new(base.Settings)
     {
         ["Chat:OutboundQueueBytes"] = OutboundQueueBytes.ToString(),
         ["Chat:BackpressureBytes"] = "2048",
+        ["Chat:MaxPostsInFlight"] = MaxPostsInFlight.ToString(),
         // Long enough that a reader pacing itself is never mistaken for a stuck one on a loaded CI machine.
         ["Chat:CloseTimeout"] = "00:00:03",
         // Readers that stop reading for a while also stop answering pings; keep-alive is not what is tested here.
@@ -47,9 +50,15 @@ public sealed class BackpressureChatServer : ChatServer
                 {
                     var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
                     socket.SendBufferSize = 16 * 1024;
+                    socket.ReceiveBufferSize = 16 * 1024;
                     return socket;
                 });
-            services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxResponseBufferSize = 4 * 1024);
+            services.Configure<KestrelServerOptions>(kestrel =>
+            {
+                kestrel.Limits.MaxResponseBufferSize = 4 * 1024;
+                // What a socket sent and the site has not read waits in the client's buffers, where it pushes back.
+                kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
+            });
         });
     }
 }
@@ -164,6 +173,49 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         Assert.All(received, seqs => Assert.Equal(Enumerable.Range(1, 3 * PerSender + 1).Select(n => (long)n), seqs));
         Assert.All(senders.Concat(slow), s => Assert.Equal(WebSocketState.Open, s.State));
         foreach (var socket in senders.Concat(slow)) socket.Dispose();
+    }
+
+    [Fact]
+    public async Task A_socket_has_at_most_MaxPostsInFlight_messages_on_their_way_to_the_database_and_nothing_is_lost_or_reordered()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "In flight");
+        using var sender = await ConnectWithSmallBuffersAsync(alice, slug);
+        using var reader = await ConnectWithSmallBuffersAsync(bob, slug);
+        var writer = server.Services.GetRequiredService<MessageWriter>();
+
+        // The database is busy (another connection holds its write lock), so nothing the socket sends can be stored.
+        var locker = new SqliteConnection($"Data Source={server.DatabasePath}");
+        await locker.OpenAsync();
+        await using (locker)
+        {
+            await using var hold = locker.CreateCommand();
+            hold.CommandText = "BEGIN IMMEDIATE";
+            await hold.ExecuteNonQueryAsync();
+
+            // 600 messages of 2 KB: far more than the TCP buffers between the two hold, so the sender can only get
+            // through all of them if the server keeps reading while none is stored.
+            const int Count = 600;
+            var text = new string('f', 1990);
+            var sending = Task.Run(async () =>
+            {
+                for (var n = 0; n < Count; n++) await sender.SendMessageAsync($"{n} {text}");
+            });
+            await Until(() => writer.PendingCommands >= BackpressureChatServer.MaxPostsInFlight || sending.IsCompleted, "the socket's messages reached the writer");
+            // A bound is a promise about what does not happen: give the server time to break it.
+            await Task.Delay(500);
+            Assert.Equal(BackpressureChatServer.MaxPostsInFlight, writer.PendingCommands);
+            Assert.False(sending.IsCompleted, "the server read every message while none could be stored");
+
+            hold.CommandText = "ROLLBACK";
+            await hold.ExecuteNonQueryAsync();
+            var reading = new[] { ReadUntilEndAsync(sender), ReadUntilEndAsync(reader) };
+            await sending;
+            await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == Count, "every message was stored");
+            await sender.SendMessageAsync("END");
+            Assert.All(await Task.WhenAll(reading), seqs => Assert.Equal(Enumerable.Range(1, Count + 1).Select(n => (long)n), seqs));
+        }
     }
 
     /// <summary>

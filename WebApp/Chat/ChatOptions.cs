@@ -45,6 +45,15 @@ public sealed class ChatOptions : IValidatableObject
     [Range(1, 100)]
     public int BackpressureRoomPercent { get; set; } = 10;
 
+    /// <summary>
+    /// Messages of one socket that may be on their way to the database at once: the socket's next message is read
+    /// while earlier ones commit, so a busy sender fills the writer's batches instead of waiting a commit per message.
+    /// Past this many the socket is not read until one is stored. Order is kept whatever the number: messages are
+    /// queued for the writer in the order they were read.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxPostsInFlight { get; set; } = 16;
+
     /// <summary>Messages rendered on the room page, and per "load older" step (counted by message: <c>before=</c> takes an event number).</summary>
     [Range(1, 500)]
     public int HistorySize { get; set; } = 50;

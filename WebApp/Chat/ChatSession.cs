@@ -16,6 +16,8 @@ public sealed class ChatSession : IDisposable
     private readonly LazyTokenBucket _messages;
     private readonly LazyTokenBucket _strikes;
     private readonly TimeSpan _typingInterval;
+    private readonly SemaphoreSlim _postSlots;
+    private readonly int _maxPostsInFlight;
     private SocketGrant _grant;
     private string _displayName;
     private long _lastTypingAt;
@@ -28,6 +30,8 @@ public sealed class ChatSession : IDisposable
         _displayName = grant.DisplayName;
         _clock = clock;
         _typingInterval = options.TypingInterval;
+        _maxPostsInFlight = options.MaxPostsInFlight;
+        _postSlots = new SemaphoreSlim(_maxPostsInFlight, _maxPostsInFlight);
         var now = clock.GetTimestamp();
         _lastTypingAt = now - (long)(_typingInterval.TotalSeconds * clock.TimestampFrequency) - 1;
         _messages = new LazyTokenBucket(options.RateLimit.Burst, options.RateLimit.MessagesPerSecond, now);
@@ -89,13 +93,36 @@ public sealed class ChatSession : IDisposable
 
     public void Close(WebSocketCloseStatus status, string reason) => Connection.Close(status, reason);
 
+    /// <summary>
+    /// Waits until fewer than <see cref="ChatOptions.MaxPostsInFlight"/> of this socket's messages are on their way to
+    /// the database, and takes a place among them; give it back with <see cref="PostSettled"/>.
+    /// </summary>
+    public Task WaitForPostSlotAsync() => _postSlots.WaitAsync();
+
+    /// <summary>A message taken with <see cref="WaitForPostSlotAsync"/> was stored and sent, or failed.</summary>
+    public void PostSettled() => _postSlots.Release();
+
+    /// <summary>
+    /// Completes once none of this socket's messages is on its way any more (each was stored and sent, or failed), so
+    /// the socket leaves its room only after everything it was sent has been dealt with.
+    /// </summary>
+    public async Task PostsSettledAsync()
+    {
+        for (var i = 0; i < _maxPostsInFlight; i++) await _postSlots.WaitAsync();
+        _postSlots.Release(_maxPostsInFlight);
+    }
+
     private TimeSpan TimeLeft(SocketGrant grant)
     {
         var left = grant.ExpiresAt - _clock.GetUtcNow().UtcDateTime;
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
-    public void Dispose() => _deadline.Dispose();
+    public void Dispose()
+    {
+        _deadline.Dispose();
+        _postSlots.Dispose();
+    }
 
     /// <summary>
     /// A token bucket refilled from timestamps when asked, rather than by a timer per bucket

@@ -132,6 +132,8 @@ public sealed class ChatSocketEndpoint(
         }
         finally
         {
+            // What the socket sent is stored and delivered before it leaves (and before its session is disposed).
+            await session.PostsSettledAsync();
             liveRoom.Leave(session);
             metrics.SocketClosed();
             logger.LogInformation("Socket closed for user {UserId} in room {Room}", grant.UserId, grant.Room);

@@ -328,25 +328,47 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
 
     /// <summary>
     /// Stores a new message (durably, before anyone sees it), then sends it to the room in sequence order and to the
-    /// other instances. Once accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing
-    /// here observes the sender's cancellation. A resend of one already stored is acknowledged to the sender alone.
+    /// other instances. Returns once the message is queued for the database, so the socket's next message is read
+    /// while this one commits (at most <see cref="ChatOptions.MaxPostsInFlight"/> at once, in the order read); the rest
+    /// runs on. Once accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing here
+    /// observes the sender's cancellation. A resend of one already stored is acknowledged to the sender alone.
     /// </summary>
     public async Task PostAsync(ChatSession sender, string text, string? clientId)
     {
         await WaitForFlowAsync();
         var received = services.Clock.GetTimestamp();
         var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
-        var result = await StoreAsync(sender, new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions), clientId);
-        if (result?.Event is not { } stored) return;
-        var frame = await RenderAsync(stored);
-        if (result.IsNew)
+        await sender.WaitForPostSlotAsync();
+        var storing = Enqueue(new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions));
+        _ = FinishPostAsync(sender, storing, clientId, received);
+    }
+
+    /// <summary>The rest of <see cref="PostAsync"/>, once the message is queued; gives the sender's slot back at the end.</summary>
+    private async Task FinishPostAsync(ChatSession sender, Task<RoomCommandResult> storing, string? clientId, long received)
+    {
+        try
         {
-            Publish(stored.Seq, frame);
-            services.Metrics.MessageBroadcast(services.Clock.GetElapsedTime(received));
+            var result = await StoredAsync(sender, storing, nameof(PostMessage), clientId);
+            if (result?.Event is not { } stored) return;
+            var frame = await RenderAsync(stored);
+            if (result.IsNew)
+            {
+                Publish(stored.Seq, frame);
+                services.Metrics.MessageBroadcast(services.Clock.GetElapsedTime(received));
+            }
+            else if (frame is not null)
+            {
+                sender.Connection.TrySend(frame);
+            }
         }
-        else if (frame is not null)
+        catch (Exception e)
         {
-            sender.Connection.TrySend(frame);
+            // Nothing awaits this: a failure must be seen in the log, not lost with the task.
+            services.Logger.LogError(e, "Sending a message of {Session} to room {RoomId} failed", sender, roomId);
+        }
+        finally
+        {
+            sender.PostSettled();
         }
     }
 
@@ -374,15 +396,32 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>The outcome, or null when storing failed (the sender has been told).</summary>
-    private async Task<RoomCommandResult?> StoreAsync(ChatSession sender, RoomCommand command, string? clientId = null)
+    private Task<RoomCommandResult?> StoreAsync(ChatSession sender, RoomCommand command) =>
+        StoredAsync(sender, Enqueue(command), command.GetType().Name, clientId: null);
+
+    /// <summary>Queues a command for the database writer; a writer that has stopped gives a failed task.</summary>
+    private Task<RoomCommandResult> Enqueue(RoomCommand command)
     {
         try
         {
-            return await services.Writer.StoreAsync(command);
+            return services.Writer.StoreAsync(command);
         }
         catch (Exception e)
         {
-            services.Logger.LogError(e, "{Command} from {Session} was not stored", command.GetType().Name, sender);
+            return Task.FromException<RoomCommandResult>(e);
+        }
+    }
+
+    /// <summary>The outcome of a queued command, or null when storing failed (the sender has been told).</summary>
+    private async Task<RoomCommandResult?> StoredAsync(ChatSession sender, Task<RoomCommandResult> storing, string what, string? clientId)
+    {
+        try
+        {
+            return await storing;
+        }
+        catch (Exception e)
+        {
+            services.Logger.LogError(e, "{Command} from {Session} was not stored", what, sender);
             sender.Connection.TrySend(await services.Frames.ErrorAsync("That could not be saved. Please try again.", ChatError.Failed, clientId));
             return null;
         }

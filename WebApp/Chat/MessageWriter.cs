@@ -26,6 +26,10 @@ public sealed class MessageWriter(
     private const int MaxBatch = 512;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private int _pending;
+
+    /// <summary>Commands taken and not yet settled (stored, refused or failed): queued, or in the batch being committed.</summary>
+    public int PendingCommands => Volatile.Read(ref _pending);
 
     /// <summary>
     /// Completes once the event is durable (a resent posting: once the original is found), or with a refusal; throws
@@ -34,7 +38,12 @@ public sealed class MessageWriter(
     public Task<RoomCommandResult> StoreAsync(RoomCommand command)
     {
         var pending = new Pending(command);
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The message writer has stopped.");
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            Interlocked.Decrement(ref _pending);
+            throw new InvalidOperationException("The message writer has stopped.");
+        }
         return pending.Completion.Task;
     }
 
@@ -71,6 +80,7 @@ public sealed class MessageWriter(
                 if (commands is not null) await commands.DisposeAsync();
                 commands = null;
             }
+            Interlocked.Add(ref _pending, -batch.Count);
             batch.Clear();
         }
         if (commands is not null) await commands.DisposeAsync();
