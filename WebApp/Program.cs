@@ -3,6 +3,7 @@ using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
 using WebApp.Operations;
+using WebApp.Pages.Rooms;
 using WebApp.ScaleOut;
 using WebApp.Security;
 
@@ -38,6 +39,8 @@ builder.AddTransportSecurity();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
+// Search: a full-text query per request, so each person's searches are rate limited (Search:RateLimit).
+builder.Services.AddSearchRateLimit();
 
 var app = builder.Build();
 
@@ -53,6 +56,7 @@ app.UseStatusCodePagesWithReExecute("/Status", "?code={0}");
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseWebSockets();
 
 app.MapStaticAssets();

@@ -61,6 +61,8 @@ public class ChatServer : WebApplicationFactory<Program>, IAsyncLifetime
         ["Chat:CloseTimeout"] = "00:00:01",
         ["Chat:RateLimit:MessagesPerSecond"] = "10000",
         ["Chat:RateLimit:Burst"] = "10000",
+        // Search tests search many times as one person; the limit itself has its own test.
+        ["Search:RateLimit:Burst"] = "10000",
         // Small enough to reach in a test of "missed too much: reload the history".
         ["Chat:MaxCatchUp"] = "200",
         // Quick enough for the keep-alive test to see a silent client dropped, slow enough for a busy CI machine.

@@ -331,6 +331,7 @@ public sealed class PostgresSearchTests(ScaleOutServers servers) : IAsyncLifetim
             // The test posts a room's worth of messages at once.
             ["Chat:RateLimit:MessagesPerSecond"] = "10000",
             ["Chat:RateLimit:Burst"] = "10000",
+            ["Search:RateLimit:Burst"] = "10000",
         }));
         await _site.StartAsync();
     }

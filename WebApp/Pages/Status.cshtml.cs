@@ -23,6 +23,7 @@ public sealed class StatusModel : PageModel
             404 => ("Not found", "There is no page here. The room may have a different address."),
             401 => ("Please sign in", "You need to be signed in for that."),
             403 => ("Not allowed", "You do not have access to that."),
+            429 => ("Too many requests", "You did that too often in a short time. Wait a moment, then try again."),
             400 => ("Bad request", "The request could not be processed. If you submitted a form, reload the page and try again."),
             _ => ("Something went wrong", $"The server answered {code}."),
         };

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using WebApp.Chat;
 using WebApp.Data;
 
@@ -12,9 +13,11 @@ namespace WebApp.Pages.Rooms;
 /// <c>GET /rooms/{slug}/search?q=&amp;page=</c>: a room's messages containing every word of <c>q</c>, best first,
 /// <see cref="PageSize"/> a page (<see cref="MessageSearch"/>). Who may search is who may enter (RoomDirectory): anyone
 /// else gets 404, as for the room page. Empty <c>q</c> shows the form only; a query or page number that cannot be
-/// searched gets 400 with the reason on the page.
+/// searched gets 400 with the reason on the page; more searches than <c>Search:RateLimit</c> allows get 429 with
+/// <c>Retry-After</c> (<see cref="SearchRateLimit"/>).
 /// </summary>
 [Authorize]
+[EnableRateLimiting(SearchRateLimit.Policy)]
 public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogger<SearchModel> logger) : PageModel
 {
     public const int PageSize = 20;
