@@ -58,6 +58,7 @@ public sealed class SearchTests(ChatServer server)
     [
         "say \"quoted\" here", "100% sure", "snake_case name", "glob a*b star", "NEAR(x y) call", "-minus first",
         "caret x^y", "key:value pair", "(paren) open", "this OR that", @"back\slash", "明日の会議は十時から",
+        "Éa ÉCOLE", "ΣΑ ΑΘΗΝΑ", "ＡＢ full width",
         "今天天气很好", "مرحبا بالعالم", "नमस्ते दुनिया", "Привет мир", "emoji 🎉 party",
     ];
 
@@ -108,6 +109,11 @@ public sealed class SearchTests(ChatServer server)
     [InlineData("e_c", "snake_case name")]
     [InlineData(@"\", @"back\slash")]
     [InlineData(@"k\s", @"back\slash")]
+    [InlineData("éa", "Éa ÉCOLE")] // letter case beyond ASCII, in the scan and in the trigram index
+    [InlineData("école", "Éa ÉCOLE")]
+    [InlineData("σα", "ΣΑ ΑΘΗΝΑ")]
+    [InlineData("αθηνα", "ΣΑ ΑΘΗΝΑ")]
+    [InlineData("ａｂ", "ＡＢ full width")]
     [InlineData("\u202Ethis", null)] // a bidi override is a character like any other: no message has it
     public async Task Every_character_is_literal_and_words_are_found_inside_unspaced_text(string q, string? found)
     {

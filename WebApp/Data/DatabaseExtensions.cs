@@ -30,7 +30,7 @@ public static class DatabaseExtensions
         {
             services.AddPooledDbContextFactory<AppDbContext>(options => options
                 .UseSqlite(configuration.GetConnectionString("Default") ?? "Data Source=app.db")
-                .AddInterceptors(new SqlitePragmas()));
+                .AddInterceptors(new SqlitePragmas(), new SqliteTextFolding()));
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return builder;

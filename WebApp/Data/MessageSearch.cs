@@ -75,7 +75,7 @@ public readonly record struct HighlightedPart(string Text, bool IsMatch);
 /// <list type="bullet">
 /// <item>SQLite: the FTS5 table <c>MessagesSearch</c> (tokenizer <c>trigram</c>, external content on <c>Messages</c>,
 /// kept by triggers: see the AddMessageSearch migration), ranked by <c>bm25</c> then newest. Terms shorter than a
-/// trigram are matched with <c>LIKE … ESCAPE '\'</c> on the room's messages instead.</item>
+/// trigram are matched on the room's messages instead, case folded by <see cref="SqliteTextFolding"/>.</item>
 /// <item>PostgreSQL: <c>ILIKE</c> on <c>Messages.Text</c>, served by a <c>pg_trgm</c> GIN index, ranked by
 /// <c>word_similarity</c>, then <c>similarity</c>, then newest.</item>
 /// </list>
@@ -151,7 +151,8 @@ public static class MessageSearch
         }
         foreach (var term in scanned)
         {
-            sql.Append($""" AND m."Text" LIKE {Slot(parameters, LikeContaining(term))} ESCAPE '\'""");
+            // Not LIKE: SQLite's LIKE ignores the case of ASCII letters only (the trigram index folds all of them).
+            sql.Append($""" AND instr({SqliteTextFolding.Function}(m."Text"), {Slot(parameters, term.ToLowerInvariant())}) > 0""");
         }
         sql.Append(indexed.Count > 0 ? """ ORDER BY bm25("MessagesSearch"), m."Seq" DESC""" : """ ORDER BY m."Seq" DESC""");
         return (sql.ToString(), parameters);
