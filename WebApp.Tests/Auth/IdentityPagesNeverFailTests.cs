@@ -105,23 +105,17 @@ public sealed partial class IdentityPagesNeverFailTests(ChatServer development, 
     private static bool IsFailure(HttpStatusCode status) => status is HttpStatusCode.InternalServerError or HttpStatusCode.BadRequest;
 
     /// <summary>
-    /// A browser session that keeps its cookies as a browser on https:// would, so the Production site's Secure
-    /// cookies travel over the plain-HTTP loopback link too, with the proxy's <c>X-Forwarded-Proto: https</c>.
+    /// A browser session: on the Production site as behind a TLS proxy (<see cref="SiteClient"/> with
+    /// <c>behindTlsProxy</c>, so its Secure cookies travel over the plain-HTTP loopback link as a browser's would).
     /// </summary>
-    private sealed partial class Visitor : DelegatingHandler
+    private sealed partial class Visitor : IDisposable
     {
-        private readonly CookieContainer _cookies = new();
-        private readonly Uri _cookieUri;
-        private readonly bool _proxied;
+        private readonly SiteClient _client;
 
-        private Visitor(ChatServer server) : base(SiteClient.NewHandler())
-        {
-            _proxied = server is ProductionChatServer;
-            _cookieUri = new UriBuilder(server.BaseAddress) { Scheme = _proxied ? Uri.UriSchemeHttps : server.BaseAddress.Scheme }.Uri;
-            Http = new HttpClient(this) { BaseAddress = server.BaseAddress };
-        }
+        private Visitor(ChatServer server) =>
+            _client = new SiteClient(server.BaseAddress, behindTlsProxy: server is ProductionChatServer);
 
-        public HttpClient Http { get; }
+        public HttpClient Http => _client.Http;
 
         public static async Task<Visitor> InStateAsync(ChatServer server, State state)
         {
@@ -161,24 +155,7 @@ public sealed partial class IdentityPagesNeverFailTests(ChatServer development, 
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         }
 
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (_proxied) request.Headers.Add("X-Forwarded-Proto", "https");
-            var cookies = _cookies.GetCookieHeader(_cookieUri);
-            if (cookies.Length > 0) request.Headers.Add("Cookie", cookies);
-            var response = await base.SendAsync(request, cancellationToken);
-            if (response.Headers.TryGetValues("Set-Cookie", out var setCookies))
-            {
-                foreach (var setCookie in setCookies) _cookies.SetCookies(_cookieUri, setCookie);
-            }
-            return response;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) Http.Dispose();
-            base.Dispose(disposing);
-        }
+        public void Dispose() => _client.Dispose();
 
         [GeneratedRegex("<kbd>([^<]+)</kbd>")]
         private static partial Regex SharedKey();
