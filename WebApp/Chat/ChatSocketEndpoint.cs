@@ -58,9 +58,7 @@ public sealed class ChatSocketEndpoint(
             return;
         }
 
-        var (token, tokenProblem) = FindToken(context.WebSockets.WebSocketRequestedProtocols, context.Request.Query);
-        // Decided now, so no copy of the offered protocols (one is "bearer.<jwt>") stays alive with the socket.
-        var offersChatProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(SubProtocol);
+        var (token, tokenProblem, offersChatProtocol) = ReadOffer(context);
         if (tokenProblem is not null)
         {
             await RejectAsync(context, slug, StatusCodes.Status400BadRequest, tokenProblem);
@@ -146,6 +144,18 @@ public sealed class ChatSocketEndpoint(
     /// (<see cref="Security.RequestLogging"/>), so no spelling the endpoint accepts can be logged.
     /// </summary>
     public static bool IsTokenParameter(string name) => string.Equals(name, QueryTokenName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The token (<see cref="FindToken"/>) and whether <c>chat.v1</c> is offered. Outside the async method, so no copy
+    /// of the offered protocols (one is "bearer.&lt;jwt&gt;") stays alive with the socket; read once, as each read of
+    /// <see cref="WebSocketManager.WebSocketRequestedProtocols"/> parses the header again.
+    /// </summary>
+    private static (string? Token, string? Problem, bool OffersChatProtocol) ReadOffer(HttpContext context)
+    {
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        var (token, problem) = FindToken(offered, context.Request.Query);
+        return (token, problem, offered.Contains(SubProtocol));
+    }
 
     /// <summary>
     /// The token travels as the subprotocol <c>bearer.&lt;jwt&gt;</c> beside <c>chat.v1</c> (browsers), or as
