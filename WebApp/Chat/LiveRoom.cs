@@ -345,8 +345,8 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// <summary>
     /// Stores a new message (durably, before anyone sees it), then sends it to the room in sequence order and to the
     /// other instances. Returns once the message is queued for the database, so the socket's next message is read
-    /// while this one commits (at most <see cref="ChatOptions.MaxPostsInFlight"/> at once, in the order read); the rest
-    /// runs on. Once accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing here
+    /// while this one commits (at most <see cref="ChatOptions.MaxPostsInFlight"/> at once, in the order read; one at a
+    /// time while any socket in the room is behind); the rest runs on. Once accepted it is stored and delivered even if its sender disconnects meanwhile, so nothing here
     /// observes the sender's cancellation. A resend of one already stored is acknowledged to the sender alone.
     /// </summary>
     public async Task PostAsync(ChatSession sender, string text, string? clientId)
@@ -354,6 +354,10 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         await WaitForFlowAsync();
         var received = services.Clock.GetTimestamp();
         var mentions = await services.Mentions.FindAsync(sender.Room, text, CancellationToken.None);
+        // Flow control sees a room fall behind only as its events are delivered: while any socket here is behind, a
+        // sender has one message on its way at a time, or the senders released together by a catch-up would each
+        // pour in a pipeline's worth before the room could hold them up again (the overload run showed it).
+        if (Volatile.Read(ref _behind) > 0) await sender.PostsSettledAsync();
         await sender.WaitForPostSlotAsync();
         var storing = Enqueue(new PostMessage(roomId, sender.Grant.UserId, sender.DisplayName, text, clientId, mentions));
         _ = FinishPostAsync(sender, storing, clientId, received);
