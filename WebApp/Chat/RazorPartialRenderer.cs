@@ -24,17 +24,22 @@ public sealed class RazorPartialRenderer(
     public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
     public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";
     public const string AuthorRenamedPartial = "/Pages/Rooms/_AuthorRenamed.cshtml";
+    public const string UnreadDividerPartial = "/Pages/Rooms/_UnreadDivider.cshtml";
 
     /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
     public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null) =>
         System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
 
     /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
-    public async Task<string> RenderAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null)
+    /// <param name="readerZone">The time zone times are shown in, as a reader's <c>tz</c> cookie names it; null: UTC, as for a reader without one.</param>
+    public async Task<string> RenderAsync<TModel>(
+        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, TimeZoneInfo? readerZone = null)
     {
         // Views resolve scoped services (e.g. the view buffer pool), so each render gets its own scope.
         await using var scope = scopeFactory.CreateAsyncScope();
         var httpContext = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        // Where LocalTimeTagHelper.ReaderZone keeps the zone it read from the cookie.
+        if (readerZone is not null) httpContext.Items[typeof(WebApp.Pages.LocalTimeTagHelper)] = readerZone;
         var actionContext = new ActionContext(httpContext, new(), new ActionDescriptor());
 
         var found = viewEngine.GetView(executingFilePath: null, partialPath, isMainPage: false);

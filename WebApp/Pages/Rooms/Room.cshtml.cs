@@ -18,6 +18,7 @@ public sealed class RoomModel(
     SignInManager<AppUser> signIn,
     SocketTokens tokens,
     RoomDirectory directory,
+    RoomHistoryCache histories,
     IPresenceStore presence,
     IRevocationBus revocations,
     TimeProvider clock,
@@ -64,6 +65,12 @@ public sealed class RoomModel(
     /// </summary>
     public int? FirstUnreadIndex { get; private set; }
 
+    /// <summary>
+    /// The latest history as this reader sees it, from the rendering shared by all readers in their time zone
+    /// (<see cref="RoomHistoryCache"/>); null on older stretches, which <c>_Messages</c> renders per request.
+    /// </summary>
+    public RoomHistory? LatestHistory { get; private set; }
+
     [BindProperty]
     public InviteInput Invite { get; set; } = new();
 
@@ -74,8 +81,18 @@ public sealed class RoomModel(
 
         Before = before;
         (EventSeq, LastReadSeq) = await EventAndReadSeqs(db, Room.Id, CurrentUserId);
-        await LoadHistoryAsync(before);
-        if (before is null) FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
+        if (before is null)
+        {
+            // Keyed by the event number just read, so what is served is never older than it (RoomHistoryCache).
+            var latest = await histories.LatestAsync(Room.Id, EventSeq, LocalTimeTagHelper.ReaderZone(HttpContext));
+            (History, HasOlder) = (latest.Messages, latest.HasOlder);
+            FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
+            LatestHistory = new RoomHistory(latest, CurrentUserId, FirstUnreadIndex, await histories.DividerAsync());
+        }
+        else
+        {
+            await LoadHistoryAsync(before);
+        }
         if (Room.IsPrivate) await LoadMembersAsync();
         var online = await presence.OnlineNamesAsync(Room.Id);
         var myName = User.DisplayName();
