@@ -79,9 +79,8 @@ public sealed class RoomHistoryCache(
     /// <summary>Display names in messages changed, or an account went: no history rendered so far may be served again.</summary>
     public void ForgetAuthors()
     {
-        var old = Interlocked.Exchange(ref _authors, new CancellationTokenSource());
-        old.Cancel();
-        old.Dispose();
+        // Not disposed: a fill that took its token before the swap still registers on it, and must see it cancelled.
+        Interlocked.Exchange(ref _authors, new CancellationTokenSource()).Cancel();
     }
 
     /// <summary>The unread divider's markup, from the same partial <c>_Messages</c> renders it with.</summary>
