@@ -4,6 +4,7 @@ using WebApp.Chat;
 using WebApp.Data;
 using WebApp.Operations;
 using WebApp.ScaleOut;
+using WebApp.Pages.Rooms;
 using WebApp.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -38,6 +39,8 @@ builder.AddTransportSecurity();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
+// The room page's latest history, rendered once per room state and time zone and shared by its readers.
+builder.Services.AddRoomHistoryCache();
 
 var app = builder.Build();
 

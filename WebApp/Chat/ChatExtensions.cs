@@ -25,7 +25,6 @@ public static class ChatExtensions
         services.AddHostedService<RoomSubscriptions>();
         services.AddSingleton<RazorPartialRenderer>();
         services.AddSingleton<RoomFrames>();
-        services.AddSingleton<RoomHistoryCache>();
         services.AddSingleton<RoomEventLog>();
         services.AddSingleton<MentionFinder>();
         services.AddSingleton<ReadMarkers>();

@@ -50,7 +50,7 @@ public sealed class ChatOptions : IValidatableObject
     public int HistorySize { get; set; } = 50;
 
     /// <summary>
-    /// Renderings of rooms' latest history kept for the room page (<see cref="RoomHistoryCache"/>), one per room state
+    /// Renderings of rooms' latest history kept for the room page (the room page's <c>RoomHistoryCache</c>), one per room state
     /// and reader time zone, each about 60 KB at 50 messages; the least used go first.
     /// </summary>
     [Range(1, 1_000_000)]

@@ -31,15 +31,14 @@ public sealed class RazorPartialRenderer(
         System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
 
     /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
-    /// <param name="readerZone">The time zone times are shown in, as a reader's <c>tz</c> cookie names it; null: UTC, as for a reader without one.</param>
+    /// <param name="request">Sets up the request the partial sees, as a reader's would be (e.g. their time zone).</param>
     public async Task<string> RenderAsync<TModel>(
-        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, TimeZoneInfo? readerZone = null)
+        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, Action<HttpContext>? request = null)
     {
         // Views resolve scoped services (e.g. the view buffer pool), so each render gets its own scope.
         await using var scope = scopeFactory.CreateAsyncScope();
         var httpContext = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
-        // Where LocalTimeTagHelper.ReaderZone keeps the zone it read from the cookie.
-        if (readerZone is not null) httpContext.Items[typeof(WebApp.Pages.LocalTimeTagHelper)] = readerZone;
+        request?.Invoke(httpContext);
         var actionContext = new ActionContext(httpContext, new(), new ActionDescriptor());
 
         var found = viewEngine.GetView(executingFilePath: null, partialPath, isMainPage: false);

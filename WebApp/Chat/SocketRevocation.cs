@@ -5,11 +5,9 @@ namespace WebApp.Chat;
 
 /// <summary>
 /// The chat's part of a revocation (<see cref="Revocations"/> calls it on every instance): forgets cached room
-/// memberships and, when authors' names or accounts change, cached history; and closes at once the sockets whose
-/// authorization is gone.
+/// memberships, and closes at once the sockets whose authorization is gone.
 /// </summary>
-public sealed class SocketRevocation(
-    LiveRooms rooms, RoomDirectory directory, RoomHistoryCache histories, IHostApplicationLifetime lifetime, ILogger<SocketRevocation> logger)
+public sealed class SocketRevocation(LiveRooms rooms, RoomDirectory directory, IHostApplicationLifetime lifetime, ILogger<SocketRevocation> logger)
     : IRevocationListener
 {
     public void OnRevoked(RevocationSignal signal)
@@ -22,16 +20,9 @@ public sealed class SocketRevocation(
             case RevocationKind.UserChanged:
                 Close(c => c.Grant.UserId == signal.UserId && (signal.LockedOut || c.Grant.StampHash != signal.StampHash),
                     ChatCloseCodes.Unauthorized, signal.LockedOut ? "account locked out" : "security stamp changed");
-                if (signal.DisplayName is { } renamed)
-                {
-                    // Their messages carry the new name now, in every room's history.
-                    histories.ForgetAuthors();
-                    _ = RenameAsync(signal.UserId, renamed);
-                }
+                if (signal.DisplayName is { } renamed) _ = RenameAsync(signal.UserId, renamed);
                 break;
             case RevocationKind.UserDeleted:
-                // Mentions of them are gone from the messages.
-                histories.ForgetAuthors();
                 Close(c => c.Grant.UserId == signal.UserId, ChatCloseCodes.Unauthorized, "account deleted");
                 break;
             case RevocationKind.RemovedFromRoom:

@@ -4,9 +4,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using WebApp.Auth;
+using WebApp.Chat;
 using WebApp.Data;
 
-namespace WebApp.Chat;
+namespace WebApp.Pages.Rooms;
 
 /// <summary>
 /// The room page's latest history (<see cref="ChatOptions.HistorySize"/> messages), read and rendered once per room
@@ -25,15 +27,16 @@ namespace WebApp.Chat;
 /// </para>
 /// <para>
 /// What changes history without a room event, an author's new display name (written into their messages) or a deleted
-/// account (its mentions go), comes through the revocation signal every instance hears (<see cref="SocketRevocation"/>),
-/// which calls <see cref="ForgetAuthors"/>: every entry is dropped, and one being filled meanwhile is dropped on arrival.
+/// account (its mentions go), comes as the revocation signal every instance hears (<see cref="Revocations"/>): every
+/// entry is dropped, and one being filled meanwhile is dropped on arrival. Other instances hear it as best effort, like
+/// the rename frame their open pages get.
 /// </para>
 /// </remarks>
 public sealed class RoomHistoryCache(
     IDbContextFactory<AppDbContext> dbFactory,
     RazorPartialRenderer renderer,
     TimeProvider clock,
-    IOptions<ChatOptions> options) : IDisposable
+    IOptions<ChatOptions> options) : IRevocationListener, IDisposable
 {
     /// <summary>Bounded by entries, each about 60 KB for 50 messages; old states of a room are evicted, or expire unused.</summary>
     private readonly MemoryCache _entries = new(new MemoryCacheOptions { SizeLimit = options.Value.PageCacheEntries });
@@ -76,8 +79,13 @@ public sealed class RoomHistoryCache(
         return history;
     }
 
-    /// <summary>Display names in messages changed, or an account went: no history rendered so far may be served again.</summary>
-    public void ForgetAuthors()
+    /// <summary>A renamed author or a deleted account: no history rendered so far may be served again.</summary>
+    public void OnRevoked(RevocationSignal signal)
+    {
+        if (signal is { Kind: RevocationKind.UserChanged, DisplayName: not null } or { Kind: RevocationKind.UserDeleted }) ForgetAuthors();
+    }
+
+    private void ForgetAuthors()
     {
         // Not disposed: a fill that took its token before the swap still registers on it, and must see it cancelled.
         Interlocked.Exchange(ref _authors, new CancellationTokenSource()).Cancel();
@@ -113,7 +121,7 @@ public sealed class RoomHistoryCache(
         var messages = newestFirst.Take(size).Reverse().ToList();
         // Rendered outside any request: no reader, so nothing is marked "mine" and there is no divider (RoomHistory adds them).
         var html = await renderer.RenderAsync(RazorPartialRenderer.MessagesPartial, messages,
-            [new(RoomFrames.HistoryKey, true)], readerZone: zone);
+            [new(RoomFrames.HistoryKey, true)], request => LocalTimeTagHelper.SetReaderZone(request, zone));
         return SharedHistory.Locate(messages, newestFirst.Count > size, html);
     }
 }
@@ -209,5 +217,16 @@ public sealed class RoomHistory(SharedHistory shared, string? viewerId, int? unr
             if (unread && shared.IsContinued(i)) at = shared.ClassEnd[i];
         }
         writer.Write(html.AsSpan(at));
+    }
+}
+
+public static class RoomHistoryCacheExtensions
+{
+    /// <summary>The room page's shared history renderings, told of renames and deleted accounts.</summary>
+    public static IServiceCollection AddRoomHistoryCache(this IServiceCollection services)
+    {
+        services.AddSingleton<RoomHistoryCache>();
+        services.AddSingleton<IRevocationListener>(sp => sp.GetRequiredService<RoomHistoryCache>());
+        return services;
     }
 }
