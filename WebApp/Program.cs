@@ -41,6 +41,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddRazorPages();
 // Search: a full-text query per request, so each person's searches are rate limited (Search:RateLimit).
 builder.Services.AddSearchRateLimit();
+// The room page's latest history, rendered once per room state and time zone and shared by its readers.
+builder.Services.AddRoomHistoryCache();
 
 var app = builder.Build();
 

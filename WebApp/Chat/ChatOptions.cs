@@ -58,6 +58,13 @@ public sealed class ChatOptions : IValidatableObject
     [Range(1, 500)]
     public int HistorySize { get; set; } = 50;
 
+    /// <summary>
+    /// Renderings of rooms' latest history kept for the room page (the room page's <c>RoomHistoryCache</c>), one per room state
+    /// and reader time zone, each about 60 KB at 50 messages; the least used go first.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PageCacheEntries { get; set; } = 500;
+
     /// <summary>Most missed room events (postings, edits, deletions) a reconnecting client is sent; further behind, it is told to reload its history.</summary>
     [Range(1, 100_000)]
     public int MaxCatchUp { get; set; } = 500;

@@ -34,6 +34,7 @@ public sealed class RazorPartialRenderer(
     public const string ResyncPartial = "/Pages/Rooms/_Resync.cshtml";
     public const string TypingPartial = "/Pages/Rooms/_Typing.cshtml";
     public const string AuthorRenamedPartial = "/Pages/Rooms/_AuthorRenamed.cshtml";
+    public const string UnreadDividerPartial = "/Pages/Rooms/_UnreadDivider.cshtml";
 
     /// <summary>
     /// Renders one borrowed context serves before its scope is disposed: what the views' buffer scope rents is given
@@ -52,10 +53,14 @@ public sealed class RazorPartialRenderer(
         System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
 
     /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
+    /// <param name="request">Sets up the request the partial sees, as a reader's would be (e.g. their time zone).</param>
     /// <exception cref="InvalidOperationException">The partial does not exist.</exception>
-    public async Task<string> RenderAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null)
+    public async Task<string> RenderAsync<TModel>(
+        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, Action<HttpContext>? request = null)
     {
-        var context = _contexts.Get();
+        // A render that sets up its own request gets a context of its own: what it sets must not reach later renders.
+        var context = request is null ? _contexts.Get() : new RenderContext(scopeFactory);
+        request?.Invoke(context.Http);
         var healthy = false;
         try
         {
@@ -73,9 +78,16 @@ public sealed class RazorPartialRenderer(
         }
         finally
         {
-            // A render that failed may have left anything in its context: that one is not used again.
-            if (!healthy) context.Uses = RendersPerScope;
-            _contexts.Return(context);
+            if (request is not null)
+            {
+                context.Dispose();
+            }
+            else
+            {
+                // A render that failed may have left anything in its context: that one is not used again.
+                if (!healthy) context.Uses = RendersPerScope;
+                _contexts.Return(context);
+            }
         }
     }
 

@@ -58,6 +58,9 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
         output.Content.SetContent(zone is null && Format == TimeFormat.Moment ? text + " UTC" : text);
     }
 
+    /// <summary>Renders <paramref name="http"/>'s times in <paramref name="zone"/> as if its cookie named it (null: UTC, no cookie).</summary>
+    public static void SetReaderZone(HttpContext http, TimeZoneInfo? zone) => http.Items[typeof(LocalTimeTagHelper)] = zone;
+
     /// <summary>The zone named by the reader's cookie, or null when there is none or the name is unknown here.</summary>
     public static TimeZoneInfo? ReaderZone(HttpContext http)
     {

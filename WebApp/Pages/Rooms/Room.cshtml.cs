@@ -11,13 +11,16 @@ using WebApp.Data;
 
 namespace WebApp.Pages.Rooms;
 
+/// <remarks>
+/// Identity's user and sign-in managers come only to the handlers that use them ([FromServices]): built for every page
+/// view with their meters, they were a tenth of its cost.
+/// </remarks>
 [Authorize]
 public sealed class RoomModel(
     AppDbContext db,
-    UserManager<AppUser> users,
-    SignInManager<AppUser> signIn,
     SocketTokens tokens,
     RoomDirectory directory,
+    RoomHistoryCache histories,
     IPresenceStore presence,
     IRevocationBus revocations,
     TimeProvider clock,
@@ -64,6 +67,12 @@ public sealed class RoomModel(
     /// </summary>
     public int? FirstUnreadIndex { get; private set; }
 
+    /// <summary>
+    /// The latest history as this reader sees it, from the rendering shared by all readers in their time zone
+    /// (<see cref="RoomHistoryCache"/>); null on older stretches, which <c>_Messages</c> renders per request.
+    /// </summary>
+    public RoomHistory? LatestHistory { get; private set; }
+
     [BindProperty]
     public InviteInput Invite { get; set; } = new();
 
@@ -74,8 +83,18 @@ public sealed class RoomModel(
 
         Before = before;
         (EventSeq, LastReadSeq) = await EventAndReadSeqs(db, Room.Id, CurrentUserId);
-        await LoadHistoryAsync(before);
-        if (before is null) FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
+        if (before is null)
+        {
+            // Keyed by the event number just read, so what is served is never older than it (RoomHistoryCache).
+            var latest = await histories.LatestAsync(Room.Id, EventSeq, LocalTimeTagHelper.ReaderZone(HttpContext));
+            (History, HasOlder) = (latest.Messages, latest.HasOlder);
+            FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
+            LatestHistory = new RoomHistory(latest, CurrentUserId, FirstUnreadIndex, await histories.DividerAsync());
+        }
+        else
+        {
+            await LoadHistoryAsync(before);
+        }
         if (Room.IsPrivate) await LoadMembersAsync();
         var online = await presence.OnlineNamesAsync(Room.Id);
         var myName = User.DisplayName();
@@ -136,7 +155,8 @@ public sealed class RoomModel(
     /// Mints a short-lived token for this room's socket. The page calls it before every connect and refresh, so
     /// the token lives only in memory for a moment and never in storage.
     /// </summary>
-    public async Task<IActionResult> OnPostSocketTokenAsync(string slug)
+    public async Task<IActionResult> OnPostSocketTokenAsync(
+        string slug, [FromServices] SignInManager<AppUser> signIn, [FromServices] UserManager<AppUser> users)
     {
         if (await EnterableRoomAsync(slug) is null) return NotFound(new { error = "unknown room" });
 
@@ -151,12 +171,12 @@ public sealed class RoomModel(
         return new JsonResult(new { token, expiresAt = expiresAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") });
     }
 
-    public async Task<IActionResult> OnPostInviteAsync(string slug)
+    public async Task<IActionResult> OnPostInviteAsync(string slug, [FromServices] UserManager<AppUser> users)
     {
         if (!await LoadRoomAsync(slug)) return NotFound();
         if (!Room.IsPrivate || !IsOwner) return Forbid();
 
-        var (invitee, problem) = await FindPersonAsync(Invite.NameOrEmail);
+        var (invitee, problem) = await FindPersonAsync(users, Invite.NameOrEmail);
         if (invitee is not null)
         {
             var alreadyIn = invitee.Id == Room.OwnerId
@@ -246,7 +266,7 @@ public sealed class RoomModel(
     /// An email, or else a display name (set, or derived from the email) that names one person; both compared by
     /// <see cref="UserText.Key"/>, so case, composed or decomposed accents and full-width forms do not matter.
     /// </summary>
-    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(string? wanted)
+    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(UserManager<AppUser> users, string? wanted)
     {
         var cleaned = UserText.Clean(wanted, UserTextShape.Line);
         if (cleaned.Problem == UserTextProblem.Blank) return (null, "Enter a display name or an email.");

@@ -1,0 +1,44 @@
+using WebApp.Tests.Infrastructure;
+using WebApp.Tests.Rooms;
+using static WebApp.Tests.Rooms.RoomPageCacheTests;
+
+namespace WebApp.Tests.ScaleOut;
+
+/// <summary>
+/// Each instance keeps its own renderings of rooms' history (RoomHistoryCache), keyed by the room's event number in the
+/// shared database: a posting, edit or deletion made on one instance shows on a reload from the other at once, without
+/// waiting for any message between the instances.
+/// </summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class RoomPageCacheAcrossInstancesTests(ScaleOutServers servers) : IAsyncLifetime
+{
+    private SiteProcess _a = null!;
+    private SiteProcess _b = null!;
+
+    public async Task InitializeAsync() => (_a, _b) = await TwoInstances.StartAsync(servers);
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_reload_on_the_other_instance_shows_each_change_at_once()
+    {
+        using var alice = new SiteClient(_a.BaseAddress);
+        using var bob = new SiteClient(_b.BaseAddress);
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "Cached across");
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        var first = await aliceSocket.PostAsync("first words");
+
+        foreach (var change in new[] { Change.Posted, Change.Edited, Change.Deleted })
+        {
+            // Bob's instance renders and keeps the room as it stands; then Alice changes it on hers.
+            await bob.Http.GetStringAsync($"/rooms/{slug}");
+            await MakeAsync(aliceSocket, change, first);
+
+            AssertShows(change, first, await bob.Http.GetStringAsync($"/rooms/{slug}"));
+        }
+    }
+}
