@@ -218,6 +218,57 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task While_a_socket_in_the_room_is_behind_a_sender_has_one_message_on_its_way_at_a_time()
+    {
+        using var alice = server.NewVisitor();
+        using var bob = server.NewVisitor();
+        var slug = await alice.SignUpBothWithRoomAsync(bob, "One at a time");
+        var bobId = await bob.UserIdAsync(slug);
+        using var sender = await ConnectWithSmallBuffersAsync(alice, slug);
+        using var slow = await ConnectWithSmallBuffersAsync(bob, slug);
+        var rooms = server.Services.GetRequiredService<LiveRooms>();
+        await Until(() => rooms.Sessions.Count(s => s.Grant.Room == slug) == 2, "both sockets joined");
+        var slowSession = rooms.Sessions.Single(s => s.Grant.Room == slug && s.Grant.UserId == bobId);
+        var writer = server.Services.GetRequiredService<MessageWriter>();
+        var senderReading = ReadUntilEndAsync(sender);
+
+        // Bob reads nothing until his socket is behind (alone: the room is not held up, and he is far from closed).
+        var text = new string('b', 1990);
+        var sent = 0;
+        while (slowSession.Connection.QueuedBytes <= 2048)
+        {
+            Assert.True(sent < 2000, "2,000 messages never put Bob's socket behind");
+            await sender.SendMessageAsync($"{sent++} {text}");
+            await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent, "the message was stored");
+        }
+
+        var locker = new SqliteConnection($"Data Source={server.DatabasePath}");
+        await locker.OpenAsync();
+        await using (locker)
+        {
+            await using var hold = locker.CreateCommand();
+            hold.CommandText = "BEGIN IMMEDIATE";
+            await hold.ExecuteNonQueryAsync();
+            var more = Task.Run(async () =>
+            {
+                for (var n = 0; n < 10; n++) await sender.SendMessageAsync($"more {n} {text}");
+            });
+            await Until(() => writer.PendingCommands >= 1, "the next message reached the writer");
+            // A bound is a promise about what does not happen: give the server time to break it.
+            await Task.Delay(500);
+            Assert.Equal(1, writer.PendingCommands);
+
+            hold.CommandText = "ROLLBACK";
+            await hold.ExecuteNonQueryAsync();
+            var slowReading = ReadUntilEndAsync(slow);
+            await more;
+            await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent + 10, "every message was stored");
+            await sender.SendMessageAsync("END");
+            Assert.All(await Task.WhenAll(senderReading, slowReading), seqs => Assert.Equal(Enumerable.Range(1, sent + 11).Select(n => (long)n), seqs));
+        }
+    }
+
     /// <summary>
     /// Small receive buffers, as on a phone: what a client has not read waits in the server's queue rather than in
     /// megabytes of loopback TCP buffers, so every socket falls behind at much the same pace.

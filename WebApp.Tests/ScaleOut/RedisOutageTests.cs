@@ -14,25 +14,14 @@ namespace WebApp.Tests.ScaleOut;
 /// seconds, over outages short and long (longer than an instance's heartbeat lives).
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
+public sealed class RedisOutageTests(ScaleOutServers servers) : OnTwoInstances(servers)
 {
-    private SiteProcess _a = null!;
-    private SiteProcess _b = null!;
-
-    public async Task InitializeAsync() => (_a, _b) = await TwoInstances.StartAsync(servers);
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
     [Fact]
     public async Task Outages_of_any_length_slow_no_socket_and_lose_double_or_split_nothing()
     {
-        var (alice, aliceName) = await PersonOnAsync(_a);
-        var (carol, carolName) = await PersonOnAsync(_a);
-        var (bob, bobName) = await PersonOnAsync(_b);
+        var (alice, aliceName) = await PersonOnAsync(A);
+        var (carol, carolName) = await PersonOnAsync(A);
+        var (bob, bobName) = await PersonOnAsync(B);
         using var _ = alice; using var __ = carol; using var ___ = bob;
         var slug = await alice.CreateRoomAsync("Outages");
         await using var aliceSocket = new Transcript(await alice.ConnectAsync(slug, after: 0));
@@ -44,7 +33,7 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
         var sent = 0;
         foreach (var outage in new[] { TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(17) })
         {
-            await servers.Redis.StopAsync();
+            await Servers.Redis.StopAsync();
             Stopwatch down;
             try
             {
@@ -71,7 +60,7 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
             }
             finally
             {
-                await servers.Redis.StartAsync();
+                await Servers.Redis.StartAsync();
             }
 
             // Once each, in order, on the other instance; and presence whole on both within 8 s of Redis returning.
@@ -93,7 +82,7 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
     {
         await using var site = new SiteProcess(new Dictionary<string, string>
         {
-            ["ConnectionStrings:Redis"] = servers.Redis.ConnectionString,
+            ["ConnectionStrings:Redis"] = Servers.Redis.ConnectionString,
         });
         await site.StartAsync();
         var (person, _) = await PersonOnAsync(site);
@@ -103,7 +92,7 @@ public sealed class RedisOutageTests(ScaleOutServers servers) : IAsyncLifetime
         await socket.SendMessageAsync("keys");
         await socket.ReceiveTextAsync();
 
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(Servers.Redis.ConnectionString);
         var keys = redis.GetServers().Single().Keys(pattern: "*chat:*").Select(key => (string)key!).ToList();
 
         Assert.Contains(keys, key => key.StartsWith("chat:jti:", StringComparison.Ordinal));

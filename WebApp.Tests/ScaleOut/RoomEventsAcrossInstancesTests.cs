@@ -11,19 +11,8 @@ namespace WebApp.Tests.ScaleOut;
 /// and what changed while Redis was down reaches the other instance's sockets once it is back.
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers servers) : IAsyncLifetime
+public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers servers) : OnTwoInstances(servers)
 {
-    private SiteProcess _a = null!;
-    private SiteProcess _b = null!;
-
-    public async Task InitializeAsync() => (_a, _b) = await TwoInstances.StartAsync(servers);
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
     private static Task SendAsync(WebSocket socket, object frame) => socket.SendJsonAsync(frame);
 
     private static long NumberOf(string frame) =>
@@ -43,8 +32,8 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
     [Fact]
     public async Task Edits_deletions_and_typing_on_one_instance_reach_the_other_and_resume_works_on_both()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
+        using var alice = new SiteClient(A.BaseAddress);
+        using var bob = new SiteClient(B.BaseAddress);
         var slug = await alice.SignUpBothWithRoomAsync(bob, "Events across");
         await alice.SetDisplayNameAsync("Alice on A");
         using var aliceSocket = await alice.ConnectAsync(slug);
@@ -79,7 +68,7 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
 
         // Back on either instance: every event after the last one seen, in order, once (the first three are the
         // changes made offline; on the second instance also the live message sent during the first resume).
-        var instances = new[] { bob, new SiteClient(_a.BaseAddress, bob.Cookies) };
+        var instances = new[] { bob, new SiteClient(A.BaseAddress, bob.Cookies) };
         for (var round = 0; round < instances.Length; round++)
         {
             using var back = await instances[round].ConnectAsync(slug, after: seenByBob);
@@ -104,8 +93,8 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
     [Fact]
     public async Task Changes_made_while_Redis_is_down_reach_the_other_instance_once_it_is_back()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
+        using var alice = new SiteClient(A.BaseAddress);
+        using var bob = new SiteClient(B.BaseAddress);
         var slug = await alice.SignUpBothWithRoomAsync(bob, "Events and outage");
         using var aliceSocket = await alice.ConnectAsync(slug);
         using var bobSocket = await bob.ConnectAsync(slug);
@@ -115,7 +104,7 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
 
         try
         {
-            await servers.Redis.StopAsync();
+            await Servers.Redis.StopAsync();
             // Alice's own socket keeps getting her changes at once.
             await SendAsync(aliceSocket, new { type = "edit", id = SocketExtensions.IdOf(before), text = "edited in the dark" });
             Assert.Contains("edited in the dark", await NextEventAsync(aliceSocket));
@@ -126,7 +115,7 @@ public sealed partial class RoomEventsAcrossInstancesTests(ScaleOutServers serve
         }
         finally
         {
-            await servers.Redis.StartAsync();
+            await Servers.Redis.StartAsync();
         }
 
         // B reads them from the database once Redis is back: each once, in order.

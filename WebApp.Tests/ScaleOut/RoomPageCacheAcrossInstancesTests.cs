@@ -10,24 +10,13 @@ namespace WebApp.Tests.ScaleOut;
 /// waiting for any message between the instances.
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed class RoomPageCacheAcrossInstancesTests(ScaleOutServers servers) : IAsyncLifetime
+public sealed class RoomPageCacheAcrossInstancesTests(ScaleOutServers servers) : OnTwoInstances(servers)
 {
-    private SiteProcess _a = null!;
-    private SiteProcess _b = null!;
-
-    public async Task InitializeAsync() => (_a, _b) = await TwoInstances.StartAsync(servers);
-
-    public async Task DisposeAsync()
-    {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_reload_on_the_other_instance_shows_each_change_at_once()
     {
-        using var alice = new SiteClient(_a.BaseAddress);
-        using var bob = new SiteClient(_b.BaseAddress);
+        using var alice = new SiteClient(A.BaseAddress);
+        using var bob = new SiteClient(B.BaseAddress);
         var slug = await alice.SignUpBothWithRoomAsync(bob, "Cached across");
         using var aliceSocket = await alice.ConnectAsync(slug);
         var first = await aliceSocket.PostAsync("first words");

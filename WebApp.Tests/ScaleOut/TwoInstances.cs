@@ -18,3 +18,24 @@ public static class TwoInstances
         return (a, b);
     }
 }
+
+/// <summary>
+/// A test class whose every test runs on its own <see cref="TwoInstances"/>, started before it and stopped after it,
+/// as <see cref="A"/> and <see cref="B"/>; <see cref="Servers"/> are the shared Redis and PostgreSQL servers.
+/// </summary>
+public abstract class OnTwoInstances(ScaleOutServers servers) : IAsyncLifetime
+{
+    protected ScaleOutServers Servers => servers;
+
+    protected SiteProcess A { get; private set; } = null!;
+
+    protected SiteProcess B { get; private set; } = null!;
+
+    public async Task InitializeAsync() => (A, B) = await TwoInstances.StartAsync(servers);
+
+    public async Task DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+}
