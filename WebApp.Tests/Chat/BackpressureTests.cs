@@ -186,13 +186,9 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
         var writer = server.Services.GetRequiredService<MessageWriter>();
 
         // The database is busy (another connection holds its write lock), so nothing the socket sends can be stored.
-        var locker = new SqliteConnection($"Data Source={server.DatabasePath}");
-        await locker.OpenAsync();
+        var locker = await WriteLockAsync();
         await using (locker)
         {
-            await using var hold = locker.CreateCommand();
-            hold.CommandText = "BEGIN IMMEDIATE";
-            await hold.ExecuteNonQueryAsync();
 
             // 600 messages of 2 KB: far more than the TCP buffers between the two hold, so the sender can only get
             // through all of them if the server keeps reading while none is stored.
@@ -208,8 +204,7 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
             Assert.Equal(BackpressureChatServer.MaxPostsInFlight, writer.PendingCommands);
             Assert.False(sending.IsCompleted, "the server read every message while none could be stored");
 
-            hold.CommandText = "ROLLBACK";
-            await hold.ExecuteNonQueryAsync();
+            await locker.ReleaseAsync();
             var reading = new[] { ReadUntilEndAsync(sender), ReadUntilEndAsync(reader) };
             await sending;
             await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == Count, "every message was stored");
@@ -243,13 +238,9 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
             await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent, "the message was stored");
         }
 
-        var locker = new SqliteConnection($"Data Source={server.DatabasePath}");
-        await locker.OpenAsync();
+        var locker = await WriteLockAsync();
         await using (locker)
         {
-            await using var hold = locker.CreateCommand();
-            hold.CommandText = "BEGIN IMMEDIATE";
-            await hold.ExecuteNonQueryAsync();
             var more = Task.Run(async () =>
             {
                 for (var n = 0; n < 10; n++) await sender.SendMessageAsync($"more {n} {text}");
@@ -259,14 +250,39 @@ public sealed class BackpressureTests(BackpressureChatServer server) : IClassFix
             await Task.Delay(500);
             Assert.Equal(1, writer.PendingCommands);
 
-            hold.CommandText = "ROLLBACK";
-            await hold.ExecuteNonQueryAsync();
+            await locker.ReleaseAsync();
             var slowReading = ReadUntilEndAsync(slow);
             await more;
             await Until(async () => await server.QueryAsync(db => db.Messages.CountAsync(m => m.Room!.Slug == slug)) == sent + 10, "every message was stored");
             await sender.SendMessageAsync("END");
             Assert.All(await Task.WhenAll(senderReading, slowReading), seqs => Assert.Equal(Enumerable.Range(1, sent + 11).Select(n => (long)n), seqs));
         }
+    }
+
+    /// <summary>
+    /// Another connection holding the database's write lock (<c>BEGIN IMMEDIATE</c>): nothing can be stored until
+    /// <see cref="DatabaseLock.ReleaseAsync"/> (or disposal) rolls it back.
+    /// </summary>
+    private async Task<DatabaseLock> WriteLockAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={server.DatabasePath}");
+        await connection.OpenAsync();
+        await using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        await begin.ExecuteNonQueryAsync();
+        return new DatabaseLock(connection);
+    }
+
+    private sealed class DatabaseLock(SqliteConnection connection) : IAsyncDisposable
+    {
+        public async Task ReleaseAsync()
+        {
+            await using var rollback = connection.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
     /// <summary>
