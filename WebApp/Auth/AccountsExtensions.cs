@@ -107,10 +107,6 @@ public static class AccountsExtensions
     }
 
     /// <summary>
-    /// Page loads (GET) and browser form posts are sent to the login page; anything else (fetch, htmx,
-    /// scripts and other API clients) gets a bare status it can act on instead of a login page's HTML.
-    /// </summary>
-    /// <summary>
     /// Whether the cookie's security stamp is due to be checked again: issued (or last refreshed) more than
     /// <see cref="SecurityStampValidatorOptions.ValidationInterval"/> ago, or with no issue time; as Identity decides it.
     /// </summary>
@@ -122,6 +118,10 @@ public static class AccountsExtensions
         return services.GetRequiredService<TimeProvider>().GetUtcNow() - issued > interval;
     }
 
+    /// <summary>
+    /// Page loads (GET) and browser form posts are sent to the login page; anything else (fetch, htmx,
+    /// scripts and other API clients) gets a bare status it can act on instead of a login page's HTML.
+    /// </summary>
     private static Task RedirectOnlyNavigations(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         var request = context.Request;
