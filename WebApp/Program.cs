@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using WebApp.Auth;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.Localization;
 using WebApp.Operations;
 using WebApp.Pages.Rooms;
 using WebApp.ScaleOut;
@@ -38,7 +39,9 @@ builder.AddRequestLoggingWithoutTokens();
 builder.AddTransportSecurity();
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddRazorPages();
+// Languages: en, ja and zh-Hans, from the account's choice, then the culture cookie, then Accept-Language.
+builder.Services.AddSiteLocalization();
+builder.Services.AddRazorPages().AddSiteLocalization();
 // Search: a full-text query per request, so each person's searches are rate limited (Search:RateLimit).
 builder.Services.AddSearchRateLimit();
 // The room page's latest history, rendered once per room state and time zone and shared by its readers.
@@ -57,6 +60,7 @@ app.UseSecurityHeaders();
 app.UseStatusCodePagesWithReExecute("/Status", "?code={0}");
 app.UseRouting();
 app.UseAuthentication();
+app.UseSiteLocalization();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseWebSockets();

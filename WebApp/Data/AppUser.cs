@@ -19,6 +19,16 @@ public sealed class AppUser : IdentityUser
     /// <summary>When the account was registered (UTC); null for accounts older than the column.</summary>
     public DateTime? CreatedAt { get; set; }
 
+    /// <summary>
+    /// The language the person chose in the language menu, a BCP 47 tag of a supported culture (<c>ja</c>); null until
+    /// they choose, when the culture cookie or <c>Accept-Language</c> decides. Mail to them is in this language.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(CultureMaxLength)]
+    public string? Culture { get; set; }
+
+    /// <summary>The longest <see cref="Culture"/> stored, in UTF-16 code units.</summary>
+    public const int CultureMaxLength = 16;
+
     public string EffectiveDisplayName => NameFor(DisplayName, Email ?? UserName);
 
     /// <summary>The display name, or the part of the email before "@" when none is set or the set one shows nothing.</summary>

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.Extensions.WebEncoders;
+using Microsoft.AspNetCore.Localization;
+
+namespace WebApp.Localization;
+
+public static class LocalizationExtensions
+{
+    /// <summary>
+    /// Request localization for <see cref="SiteCultures.Names"/>: the account's choice (<see cref="AccountCultureProvider"/>),
+    /// then the culture cookie (<see cref="CookieRequestCultureProvider.DefaultCookieName"/>, set by the language menu),
+    /// then <c>Accept-Language</c>; <c>en</c> when none names a supported language. Texts come from <c>.resx</c> files
+    /// beside one marker class per feature folder (e.g. <c>Pages/Rooms/RoomsText.resx</c>, <c>.ja.resx</c>,
+    /// <c>.zh-Hans.resx</c>); the English text is the key.
+    /// </summary>
+    public static IServiceCollection AddSiteLocalization(this IServiceCollection services)
+    {
+        services.AddLocalization();
+        // Razor writes Japanese and Chinese as themselves, not as an entity per character (the default encoder
+        // escapes everything outside Basic Latin, tripling a CJK page); markup characters are still escaped.
+        services.Configure<WebEncoderOptions>(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        services.Configure<RequestLocalizationOptions>(options =>
+        {
+            var cultures = SiteCultures.Names.Select(CultureInfo.GetCultureInfo).ToList();
+            options.DefaultRequestCulture = new RequestCulture(SiteCultures.Default);
+            options.SupportedCultures = cultures;
+            options.SupportedUICultures = cultures;
+            options.FallBackToParentCultures = true;
+            options.FallBackToParentUICultures = true;
+            // No query string provider: a link must not switch someone's language.
+            options.RequestCultureProviders =
+            [
+                new AccountCultureProvider(),
+                new CookieRequestCultureProvider(),
+                new AcceptLanguageProvider(),
+            ];
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Razor's localizers (<c>IViewLocalizer</c>, <c>IHtmlLocalizer&lt;T&gt;</c>) and data annotations' messages, all
+    /// read from <see cref="ValidationText"/> (an attribute's <c>ErrorMessage</c> is the key).
+    /// </summary>
+    public static IMvcBuilder AddSiteLocalization(this IMvcBuilder mvc) => mvc
+        .AddViewLocalization()
+        .AddDataAnnotationsLocalization(options =>
+            options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ValidationText)));
+
+    /// <summary>
+    /// Sets each request's culture (after authentication, which <see cref="AccountCultureProvider"/> reads) and sends
+    /// <c>Content-Language</c> with it.
+    /// </summary>
+    public static IApplicationBuilder UseSiteLocalization(this IApplicationBuilder app)
+    {
+        app.UseRequestLocalization();
+        app.Use((context, next) =>
+        {
+            context.Response.Headers.ContentLanguage = CultureInfo.CurrentUICulture.Name;
+            return next(context);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// The culture cookie's value for <paramref name="culture"/> (one of <see cref="SiteCultures.Names"/>), in
+    /// <see cref="CookieRequestCultureProvider"/>'s format <c>c=ja|uic=ja</c>.
+    /// </summary>
+    public static string CookieValue(string culture) => CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture));
+
+    /// <summary>
+    /// Accept-Language (RFC 9110 §12.5.4) by quality, each tag mapped with <see cref="SiteCultures.Find"/>, so a bare
+    /// <c>zh</c> or <c>zh-CN</c> gets Simplified Chinese rather than the default.
+    /// </summary>
+    private sealed class AcceptLanguageProvider : RequestCultureProvider
+    {
+        public override Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
+        {
+            var languages = httpContext.Request.GetTypedHeaders().AcceptLanguage;
+            if (languages.Count == 0) return NullProviderCultureResult;
+            // At most 8 tags are looked at, as ASP.NET Core's own provider does, so a long header costs nothing.
+            var chosen = languages.Where(l => (l.Quality ?? 1) > 0).OrderByDescending(l => l.Quality ?? 1).Take(8)
+                .Select(l => SiteCultures.Find(l.Value.Value)).FirstOrDefault(name => name is not null);
+            return Task.FromResult(chosen is null ? null : new ProviderCultureResult(chosen));
+        }
+    }
+}
