@@ -38,6 +38,23 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
     /// </summary>
     public Version SocketHttpVersion { get; init; } = HttpVersion.Version11;
 
+    /// <summary>
+    /// The <c>Accept-Language</c> this client sends on every request and socket upgrade, as a browser set to that
+    /// language would (e.g. <c>"ja-JP,ja;q=0.9"</c>); null sends none, which the site answers in English.
+    /// </summary>
+    public string? AcceptLanguage
+    {
+        get => _acceptLanguage;
+        init
+        {
+            _acceptLanguage = value;
+            _http.DefaultRequestHeaders.AcceptLanguage.Clear();
+            if (value is not null) _http.DefaultRequestHeaders.TryAddWithoutValidation("Accept-Language", value);
+        }
+    }
+
+    private readonly string? _acceptLanguage;
+
     /// <summary>A handler that does not follow redirects and trusts the throwaway test certificate.</summary>
     public static SocketsHttpHandler NewHandler(CookieContainer? cookies = null) => new()
     {
@@ -207,6 +224,7 @@ public sealed partial class SiteClient(Uri baseAddress, CookieContainer? cookies
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.HttpVersion = SocketHttpVersion;
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        if (_acceptLanguage is not null) socket.Options.SetRequestHeader("Accept-Language", _acceptLanguage);
         return socket;
     }
 
