@@ -45,7 +45,9 @@ public static class SiteWalk
     /// Wait for the room's socket to connect. Only false where a test stands in for a TLS proxy with a forwarded-proto
     /// header, which the socket upgrade does not carry, so the site's origin check rightly refuses it.
     /// </param>
-    public static async Task<Report> RunAsync(IPage page, Uri baseAddress, Credentials credentials, bool roomGoesLive = true)
+    /// <param name="inspect">Called on every page once it has loaded (its path), to check more than the walk does.</param>
+    public static async Task<Report> RunAsync(IPage page, Uri baseAddress, Credentials credentials, bool roomGoesLive = true,
+        Func<string, Task>? inspect = null)
     {
         var site = new Uri(baseAddress.GetLeftPart(UriPartial.Authority));
         var visited = new List<string>();
@@ -84,10 +86,14 @@ public static class SiteWalk
             var response = await page.GotoAsync(new Uri(site, path).ToString());
             visited.Add(path);
             if (response is null) Problem($"{path}: no response");
+            else await InspectAsync(path);
         }
+
+        Task InspectAsync(string path) => inspect?.Invoke(path) ?? Task.CompletedTask;
 
         foreach (var path in SignedOutPages) await VisitAsync(path);
         await CheckClientSideValidationAsync(page, site, Problem);
+        await InspectAsync($"{Account}/Login (client-side validation)");
 
         // Signed in: the room list, a room with its live connection, every account page.
         var account = new PageObjects.AccountPages(page);
@@ -107,7 +113,11 @@ public static class SiteWalk
             roomPath = new Uri(page.Url).PathAndQuery;
         }
         await VisitAsync(roomPath);
-        if (roomGoesLive) await new PageObjects.RoomPage(page).WaitUntilLiveAsync();
+        if (roomGoesLive)
+        {
+            await new PageObjects.RoomPage(page).WaitUntilLiveAsync();
+            await InspectAsync($"{roomPath} (live)");
+        }
         foreach (var path in ManagePages) await VisitAsync(path);
 
         // Two-factor sign-in: turn it on, see its pages, sign in with it, turn it off again.
@@ -117,12 +127,14 @@ public static class SiteWalk
         await page.ClickAsync("#send-code button[type=submit]");
         await page.WaitForURLAsync("**/Manage/ShowRecoveryCodes");
         visited.Add($"{Account}/Manage/ShowRecoveryCodes");
+        await InspectAsync($"{Account}/Manage/ShowRecoveryCodes");
         await VisitAsync($"{Account}/Manage/GenerateRecoveryCodes");
         await VisitAsync($"{Account}/Manage/Disable2fa");
         await account.SignOutAsync();
         await SignInAsync(page, site, credentials);
         await page.WaitForURLAsync("**/LoginWith2fa**");
         visited.Add($"{Account}/LoginWith2fa");
+        await InspectAsync($"{Account}/LoginWith2fa");
         var secondStep = new Uri(page.Url).PathAndQuery;
         await VisitAsync($"{Account}/LoginWithRecoveryCode?returnUrl=%2F");
         await VisitAsync(secondStep);

@@ -47,11 +47,18 @@ public sealed class ChromiumBrowser : IAsyncLifetime
         _playwright.Dispose();
     }
 
-    /// <summary>A fresh browser profile (its own cookies), like a second person on another machine.</summary>
-    public async Task<IPage> NewPersonAsync(Uri baseAddress, bool javaScriptEnabled = true)
+    /// <summary>
+    /// A fresh browser profile (its own cookies), like a second person on another machine; with
+    /// <paramref name="locale"/> (e.g. <c>ja-JP</c>) a browser set to that language: its Accept-Language,
+    /// <c>navigator.language</c> and Intl default.
+    /// </summary>
+    public async Task<IPage> NewPersonAsync(Uri baseAddress, bool javaScriptEnabled = true, string? locale = null)
     {
         // HTTPS tests use a throwaway self-signed certificate made by the tests (TestCertificate).
-        var context = await Browser.NewContextAsync(new() { BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScriptEnabled, IgnoreHTTPSErrors = true });
+        var context = await Browser.NewContextAsync(new()
+        {
+            BaseURL = baseAddress.ToString(), JavaScriptEnabled = javaScriptEnabled, IgnoreHTTPSErrors = true, Locale = locale,
+        });
         context.SetDefaultTimeout(10_000);
         return await context.NewPageAsync();
     }
