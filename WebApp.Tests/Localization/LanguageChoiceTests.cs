@@ -154,6 +154,21 @@ public sealed partial class LanguageChoiceTests(ChatServer server)
         }
     }
 
+    [Theory]
+    [InlineData("/Identity/Account/Login?returnUrl=%2Frooms%2Flobby", "/Identity/Account/Login?returnUrl=%2Frooms%2Flobby")]
+    [InlineData("/Identity/Account/Login?returnUrl=https%3A%2F%2Fevil.example%2F", "/Identity/Account/Login")]
+    [InlineData("/Identity/Account/Login?ReturnUrl=%2F%2Fevil.example&x=1", "/Identity/Account/Login?x=1")]
+    [InlineData("/Identity/Account/Login?returnUrl=%2F%5Cevil.example", "/Identity/Account/Login")]
+    public async Task The_language_menu_comes_back_to_the_same_page_but_never_keeps_a_foreign_return_url(string path, string expected)
+    {
+        using var visitor = new SiteClient(server.BaseAddress);
+        var html = await visitor.Http.GetStringAsync(path);
+
+        var value = WebUtility.HtmlDecode(LanguageReturnUrl().Match(html).Groups[1].Value);
+        Assert.Equal(expected, value);
+        Assert.DoesNotContain("evil", value, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task A_get_of_the_language_endpoint_goes_home()
     {
@@ -168,6 +183,9 @@ public sealed partial class LanguageChoiceTests(ChatServer server)
         client.PostFormAsync("/Language", new() { ["culture"] = culture, ["returnUrl"] = returnUrl }, "/");
 
     private static string HtmlLang(string html) => HtmlLangAttribute().Match(html).Groups[1].Value;
+
+    [GeneratedRegex("id=\"language-form\"[^>]*>\\s*<input type=\"hidden\" name=\"returnUrl\" value=\"([^\"]*)\"")]
+    private static partial Regex LanguageReturnUrl();
 
     [GeneratedRegex("<html lang=\"([^\"]*)\"")]
     private static partial Regex HtmlLangAttribute();

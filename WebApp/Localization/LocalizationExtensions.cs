@@ -71,6 +71,18 @@ public static class LocalizationExtensions
     public static string CookieValue(string culture) => CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture));
 
     /// <summary>
+    /// <paramref name="query"/> as a query string (<c>"?a=1&amp;b=2"</c>, or <c>""</c>) without any <c>returnUrl</c>
+    /// parameter (any case) whose value <paramref name="isLocal"/> refuses, for the language menu's way back to the page.
+    /// </summary>
+    public static string QueryWithoutForeignReturnUrls(IQueryCollection query, Func<string?, bool> isLocal)
+    {
+        var kept = query.SelectMany(pair => pair.Value.Select(value => (pair.Key, Value: value)))
+            .Where(pair => !pair.Key.Equals("returnUrl", StringComparison.OrdinalIgnoreCase) || isLocal(pair.Value))
+            .Select(pair => new KeyValuePair<string, string?>(pair.Key, pair.Value));
+        return QueryString.Create(kept).ToUriComponent();
+    }
+
+    /// <summary>
     /// Accept-Language (RFC 9110 §12.5.4) by quality, each tag mapped with <see cref="SiteCultures.Find"/>, so a bare
     /// <c>zh</c> or <c>zh-CN</c> gets Simplified Chinese rather than the default.
     /// </summary>
