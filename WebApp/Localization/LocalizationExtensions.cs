@@ -3,6 +3,8 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace WebApp.Localization;
 
@@ -41,13 +43,36 @@ public static class LocalizationExtensions
     }
 
     /// <summary>
-    /// Razor's localizers (<c>IViewLocalizer</c>, <c>IHtmlLocalizer&lt;T&gt;</c>) and data annotations' messages, all
-    /// read from <see cref="ValidationText"/> (an attribute's <c>ErrorMessage</c> is the key).
+    /// Razor's localizers (<c>IViewLocalizer</c>, <c>IHtmlLocalizer&lt;T&gt;</c>), data annotations' messages and
+    /// display names, and model binding's messages (<see cref="MvcOptions.ModelBindingMessageProvider"/>), all read
+    /// from <see cref="ValidationText"/> (an attribute's <c>ErrorMessage</c> and <c>Display(Name)</c> are keys; model
+    /// binding's keys are its English texts). Client-side validation shows the same texts: they are written into the
+    /// inputs' <c>data-val-*</c> attributes in the request's culture.
     /// </summary>
-    public static IMvcBuilder AddSiteLocalization(this IMvcBuilder mvc) => mvc
-        .AddViewLocalization()
-        .AddDataAnnotationsLocalization(options =>
-            options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ValidationText)));
+    public static IMvcBuilder AddSiteLocalization(this IMvcBuilder mvc)
+    {
+        mvc.Services.AddOptions<MvcOptions>().Configure<IStringLocalizerFactory>((options, factory) =>
+        {
+            // One localizer for the process: it reads CultureInfo.CurrentUICulture on each lookup, i.e. the request's.
+            var text = factory.Create(typeof(ValidationText));
+            var messages = options.ModelBindingMessageProvider;
+            messages.SetMissingBindRequiredValueAccessor(name => text["A value for the '{0}' parameter or property was not provided.", name]);
+            messages.SetMissingKeyOrValueAccessor(() => text["A value is required."]);
+            messages.SetMissingRequestBodyRequiredValueAccessor(() => text["A non-empty request body is required."]);
+            messages.SetValueMustNotBeNullAccessor(value => text["The value '{0}' is invalid.", value]);
+            messages.SetAttemptedValueIsInvalidAccessor((value, name) => text["The value '{0}' is not valid for {1}.", value, name]);
+            messages.SetNonPropertyAttemptedValueIsInvalidAccessor(value => text["The value '{0}' is not valid.", value]);
+            messages.SetUnknownValueIsInvalidAccessor(name => text["The supplied value is invalid for {0}.", name]);
+            messages.SetNonPropertyUnknownValueIsInvalidAccessor(() => text["The supplied value is invalid."]);
+            messages.SetValueIsInvalidAccessor(value => text["The value '{0}' is invalid.", value]);
+            messages.SetValueMustBeANumberAccessor(name => text["The field {0} must be a number.", name]);
+            messages.SetNonPropertyValueMustBeANumberAccessor(() => text["The field must be a number."]);
+        });
+        return mvc
+            .AddViewLocalization()
+            .AddDataAnnotationsLocalization(options =>
+                options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ValidationText)));
+    }
 
     /// <summary>
     /// Sets each request's culture (after authentication, which <see cref="AccountCultureProvider"/> reads) and sends

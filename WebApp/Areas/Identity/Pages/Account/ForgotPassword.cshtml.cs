@@ -25,8 +25,9 @@ public sealed class ForgotPasswordModel(UserManager<AppUser> userManager, Accoun
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
     }
 

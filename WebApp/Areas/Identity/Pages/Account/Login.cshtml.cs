@@ -21,14 +21,17 @@ public sealed class LoginModel(SignInManager<AppUser> signInManager, ILogger<Log
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [DataType(DataType.Password)]
+        [Display(Name = "Password")]
         public string Password { get; set; } = "";
 
+[Required(ErrorMessage = "The {0} field is required.")]
         [Display(Name = "Keep me signed in")]
         public bool RememberMe { get; set; }
     }

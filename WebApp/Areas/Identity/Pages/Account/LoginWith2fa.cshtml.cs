@@ -24,12 +24,13 @@ public sealed class LoginWith2faModel(SignInManager<AppUser> signInManager, ILog
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [StringLength(7, ErrorMessage = "The {0} must be at least {2} and at most {1} characters long.", MinimumLength = 6)]
         [DataType(DataType.Text)]
         [Display(Name = "Code from the app")]
         public string TwoFactorCode { get; set; } = "";
 
+        [Required(ErrorMessage = "The {0} field is required.")]
         [Display(Name = "Remember this browser")]
         public bool RememberMachine { get; set; }
     }

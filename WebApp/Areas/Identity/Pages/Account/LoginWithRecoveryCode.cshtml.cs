@@ -21,7 +21,7 @@ public sealed class LoginWithRecoveryCodeModel(SignInManager<AppUser> signInMana
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [DataType(DataType.Text)]
         [Display(Name = "Recovery code")]
         public string RecoveryCode { get; set; } = "";

@@ -31,8 +31,8 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
         [Display(Name = "New email")]
         public string NewEmail { get; set; } = "";
     }

@@ -33,7 +33,7 @@ public sealed class EnableAuthenticatorModel(UserManager<AppUser> userManager, I
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [StringLength(7, ErrorMessage = "The {0} must be at least {2} and at most {1} characters long.", MinimumLength = 6)]
         [DataType(DataType.Text)]
         [Display(Name = "Code from the app")]
