@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
@@ -15,7 +16,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// site's IdentityPageStateFilter sends both to the sign-in page.
 /// </summary>
 [AllowAnonymous]
-public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger<ResetPasswordModel> logger) : PageModel
+public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger<ResetPasswordModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -69,7 +70,7 @@ public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger
         foreach (var error in result.Errors)
         {
             ModelState.AddModelError(string.Empty, error.Code == nameof(IdentityErrorDescriber.InvalidToken)
-                ? "This reset link does not work for that address: check the address, or ask for a new link (a link works once, for one day)."
+                ? text["This reset link does not work for that address: check the address, or ask for a new link (a link works once, for one day)."]
                 : error.Description);
         }
         return Page();

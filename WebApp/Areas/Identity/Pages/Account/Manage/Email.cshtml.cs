@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 using WebApp.Email;
 
@@ -13,7 +14,7 @@ namespace WebApp.Areas.Identity.Pages.Account.Manage;
 /// Identity UI's Email page: change the address (a link to the new one confirms it) and confirm the current one.
 /// Without a mail sender both are refused and the page says to ask an administrator.
 /// </summary>
-public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<EmailModel> logger) : PageModel
+public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<EmailModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     public const string Unavailable = "Error: this site cannot send email, so your address cannot be changed or confirmed here. Please ask an administrator.";
 
@@ -71,7 +72,7 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
         }
         catch (EmailNotSentException)
         {
-            ModelState.AddModelError(string.Empty, EmailNotSentException.PersonMessage);
+            ModelState.AddModelError(string.Empty, text[EmailNotSentException.PersonMessage]);
             Load(user);
             return Page();
         }
