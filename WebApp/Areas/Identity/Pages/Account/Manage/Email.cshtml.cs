@@ -95,7 +95,7 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
         }
         catch (EmailNotSentException)
         {
-            StatusMessage = "Error: " + EmailNotSentException.PersonMessage;
+            StatusMessage = "Error: " + EmailNotSentException.PersonMessage; // the English text, a key of IdentityText
             return RedirectToPage();
         }
         logger.LogInformation("Email confirmation link sent to user {UserId}", user.Id);
