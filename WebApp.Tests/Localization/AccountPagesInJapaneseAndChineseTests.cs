@@ -5,7 +5,9 @@ using System.Reflection;
 using System.Resources;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using WebApp.Areas.Identity;
 using WebApp.Auth;
 using WebApp.Localization;
@@ -161,6 +163,27 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
             }
         }
         Assert.True(missing.Count == 0, "untranslated: " + string.Join(", ", missing));
+    }
+
+    [Theory]
+    [InlineData("ja", "値「x」はサインインしたままにするとして無効です。", "数値を入力してください。")]
+    [InlineData("zh-Hans", "值“x”对保持登录状态无效。", "此字段必须是数字。")]
+    [InlineData("en", "The value 'x' is not valid for Keep me signed in.", "The field must be a number.")]
+    public void Model_bindings_messages_are_in_the_requests_language(string culture, string invalid, string notANumber)
+    {
+        var messages = server.Services.GetRequiredService<IOptions<MvcOptions>>().Value.ModelBindingMessageProvider;
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+        try
+        {
+            var field = culture switch { "ja" => "サインインしたままにする", "zh-Hans" => "保持登录状态", _ => "Keep me signed in" };
+            Assert.Equal(invalid, messages.AttemptedValueIsInvalidAccessor("x", field));
+            Assert.Equal(notANumber, messages.NonPropertyValueMustBeANumberAccessor());
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
     }
 
     [Fact]
