@@ -25,7 +25,7 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
 {
     public static readonly string[] Cultures = ["ja", "zh-Hans"];
 
-    /// <summary>The account pages of the site's own (Areas/Identity/Pages), with what a page needs to show.</summary>
+    /// <summary>Every account page the site exposes (Areas/Identity/Pages and Identity UI's), with what a page needs to show.</summary>
     public static readonly string[] Pages =
     [
         "/Identity/Account/Login", "/Identity/Account/Register", "/Identity/Account/Logout",
@@ -35,6 +35,11 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
         "/Identity/Account/ResendEmailConfirmation", "/Identity/Account/Lockout",
         "/Identity/Account/LoginWith2fa", "/Identity/Account/LoginWithRecoveryCode",
         "/Identity/Account/Manage", "/Identity/Account/Manage/Email", "/Identity/Account/Manage/EnableAuthenticator",
+        // Identity UI's page models with the site's views.
+        "/Identity/Account/AccessDenied", "/Identity/Account/Manage/ChangePassword", "/Identity/Account/Manage/PersonalData",
+        "/Identity/Account/Manage/DeletePersonalData", "/Identity/Account/Manage/TwoFactorAuthentication",
+        "/Identity/Account/Manage/ResetAuthenticator", "/Identity/Account/Manage/Disable2fa",
+        "/Identity/Account/Manage/GenerateRecoveryCodes", "/Identity/Account/Manage/ShowRecoveryCodes",
     ];
 
     public static TheoryData<string, string> PagesInEachCulture()
@@ -207,7 +212,14 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
     /// <summary>The page's HTML, after what it needs: a signed-in person for Manage, a two-factor sign-in under way for its two pages.</summary>
     private static async Task<string> PageAsync(SiteClient visitor, string page)
     {
-        if (page.Contains("/Manage", StringComparison.Ordinal))
+        if (page.StartsWith("/Identity/Account/Manage/", StringComparison.Ordinal)
+            && (page.EndsWith("2fa", StringComparison.Ordinal) || page.EndsWith("RecoveryCodes", StringComparison.Ordinal)))
+        {
+            // Pages for an account with two-factor sign-in on; ShowRecoveryCodes right after it was turned on.
+            await visitor.RegisterAsync();
+            await visitor.EnableAuthenticatorAsync();
+        }
+        else if (page.Contains("/Manage", StringComparison.Ordinal))
         {
             await visitor.RegisterAsync();
         }

@@ -1,9 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
 using Microsoft.Extensions.Localization;
 
 namespace WebApp.Localization;
@@ -68,6 +71,9 @@ public static class LocalizationExtensions
             messages.SetValueMustBeANumberAccessor(name => text["The field {0} must be a number.", name]);
             messages.SetNonPropertyValueMustBeANumberAccessor(() => text["The field must be a number."]);
         });
+        // Runs after the framework's providers, so it also sees the [Required] MVC implies for non-nullable members.
+        mvc.Services.AddOptions<MvcOptions>().PostConfigure<IStringLocalizerFactory>((options, factory) =>
+            options.ModelMetadataDetailsProviders.Add(new DefaultMessagesAsKeys(factory.Create(typeof(ValidationText)))));
         return mvc
             .AddViewLocalization()
             .AddDataAnnotationsLocalization(options =>
@@ -94,6 +100,41 @@ public static class LocalizationExtensions
     /// <see cref="CookieRequestCultureProvider"/>'s format <c>c=ja|uic=ja</c>.
     /// </summary>
     public static string CookieValue(string culture) => CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture));
+
+    /// <summary>
+    /// Data annotations are translated only when they carry an <c>ErrorMessage</c> (the key). The attributes written
+    /// without one (Identity UI's page models, and the <c>[Required]</c> MVC implies for non-nullable members) get
+    /// their framework's English default as that key here, so they are translated as well and read the same in English.
+    /// Likewise a property without <c>[Display(Name)]</c> is named by its own name looked up as a key (unchanged when
+    /// there is none), so "Password" in a message reads パスワード.
+    /// </summary>
+    private sealed class DefaultMessagesAsKeys(IStringLocalizer text) : IValidationMetadataProvider, IDisplayMetadataProvider
+    {
+        public void CreateDisplayMetadata(DisplayMetadataProviderContext context)
+        {
+            if (context.Key.MetadataKind != ModelMetadataKind.Property || context.DisplayMetadata.DisplayName is not null) return;
+            if (context.Attributes.Any(attribute => attribute is DisplayAttribute or System.ComponentModel.DisplayNameAttribute)) return;
+            var name = context.Key.Name!;
+            context.DisplayMetadata.DisplayName = () => text[name];
+        }
+
+        public void CreateValidationMetadata(ValidationMetadataProviderContext context)
+        {
+            foreach (var attribute in context.ValidationMetadata.ValidatorMetadata.OfType<ValidationAttribute>())
+            {
+                if (attribute.ErrorMessage is not null || attribute.ErrorMessageResourceType is not null || attribute.ErrorMessageResourceName is not null) continue;
+                attribute.ErrorMessage = attribute switch
+                {
+                    RequiredAttribute => "The {0} field is required.",
+                    EmailAddressAttribute => "The {0} field is not a valid e-mail address.",
+                    StringLengthAttribute { MinimumLength: > 0 } => "The field {0} must be a string with a minimum length of {2} and a maximum length of {1}.",
+                    StringLengthAttribute => "The field {0} must be a string with a maximum length of {1}.",
+                    CompareAttribute => "'{0}' and '{1}' do not match.",
+                    _ => null,
+                };
+            }
+        }
+    }
 
     /// <summary>
     /// Accept-Language (RFC 9110 §12.5.4) by quality, each tag mapped with <see cref="SiteCultures.Find"/>, so a bare
