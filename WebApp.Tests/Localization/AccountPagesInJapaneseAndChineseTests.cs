@@ -116,6 +116,25 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
         Assert.DoesNotContain(" field is required", shown);
     }
 
+    /// <summary>Identity UI's own page model (its attributes carry no messages of ours) answers in the reader's language too.</summary>
+    [Theory]
+    [InlineData("ja", "現在のパスワードを入力してください。", "新しいパスワードは 6 文字以上 100 文字以下にしてください。", "パスワードが正しくありません。")]
+    [InlineData("zh-Hans", "请输入当前密码。", "新密码的长度必须在 6 到 100 个字符之间。", "密码不正确。")]
+    public async Task Changing_the_password_is_refused_in_the_readers_language(string culture, string required, string tooShort, string wrongPassword)
+    {
+        using var person = new SiteClient(server.BaseAddress) { AcceptLanguage = culture };
+        await person.RegisterAsync();
+        const string page = "/Identity/Account/Manage/ChangePassword";
+
+        var invalid = await person.PostFormAsync(page, new() { ["Input.OldPassword"] = "", ["Input.NewPassword"] = "Ab1!", ["Input.ConfirmPassword"] = "Ab1!" });
+        var wrong = await person.PostFormAsync(page, new() { ["Input.OldPassword"] = "Not-the-Pa$$w0rd", ["Input.NewPassword"] = "N3w-Pa$$word", ["Input.ConfirmPassword"] = "N3w-Pa$$word" });
+
+        var invalidHtml = WebUtility.HtmlDecode(await invalid.Content.ReadAsStringAsync());
+        Assert.Contains(required, invalidHtml);
+        Assert.Contains(tooShort, invalidHtml);
+        Assert.Contains(wrongPassword, WebUtility.HtmlDecode(await wrong.Content.ReadAsStringAsync()));
+    }
+
     [Theory]
     [InlineData("ja", "メールアドレスを入力してください。", "パスワードは 6 文字以上 100 文字以下にしてください。", "パスワードと確認用パスワードが一致しません。")]
     [InlineData("zh-Hans", "请输入电子邮件。", "密码的长度必须在 6 到 100 个字符之间。", "密码和确认密码不一致。")]
