@@ -43,6 +43,8 @@ public static class AccountsExtensions
             .AddEntityFrameworkStores<AppDbContext>()
             .AddUserManager<AppUserManager>()
             .AddSignInManager<AppSignInManager>()
+            // Identity's error texts in the person's language (ja, zh-Hans), English as Identity words it.
+            .AddErrorDescriber<LocalizedIdentityErrorDescriber>()
             .AddClaimsPrincipalFactory<DisplayNameClaimsFactory>();
 
         // Identity UI's pages: only those the site uses are routed, a return URL never leads off the site, and a state

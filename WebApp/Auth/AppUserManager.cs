@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using WebApp.Data;
 
@@ -17,7 +18,8 @@ namespace WebApp.Auth;
 /// Display names are unique under that key (<c>Bob</c>, <c>ｂｏｂ</c> and <c>bob</c> are one name): a name someone
 /// chooses that is taken is refused (<see cref="DuplicateDisplayNameCode"/>); a name derived from an email (at
 /// registration, or when the email changes and no name was chosen) that is taken gets the first free numeric suffix
-/// (<c>bob-2</c>). A unique index backs the rule against races.
+/// (<c>bob-2</c>). A unique index backs the rule against races. Its refusals are worded in the request's UI culture
+/// (<see cref="AuthText"/>).
 /// </remarks>
 public sealed class AppUserManager(
     IUserStore<AppUser> store,
@@ -31,7 +33,8 @@ public sealed class AppUserManager(
     ILogger<UserManager<AppUser>> logger,
     IRevocationBus revocations,
     AppDbContext db,
-    TimeProvider clock)
+    TimeProvider clock,
+    IStringLocalizer<AuthText> text)
     : UserManager<AppUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     /// <summary>The <see cref="IdentityError.Code"/> of a chosen display name someone else has.</summary>
@@ -51,17 +54,17 @@ public sealed class AppUserManager(
         string? problem = null;
         if (email.Problem is UserTextProblem.ControlCharacter or UserTextProblem.LoneSurrogate)
         {
-            problem = email.Reason;
+            problem = text.Reason(email);
         }
         else if (user.Email is { } address && !UserText.IsVisible(address.Split('@')[0]))
         {
-            problem = "The part of the email before @ is your first display name, and it would show nothing.";
+            problem = text["The part of the email before @ is your first display name, and it would show nothing."];
         }
         else if (user.Email is { } spoofable && HasInvisibleCharacter(spoofable))
         {
             // Any script is welcome, but an address must not hold what cannot be seen: two addresses that look
             // the same would then be two accounts (or one, after the lookup key drops the invisible part).
-            problem = "An email address cannot contain invisible characters (zero-width or format characters, fillers, or a combining mark with nothing to combine with).";
+            problem = text["An email address cannot contain invisible characters (zero-width or format characters, fillers, or a combining mark with nothing to combine with)."];
         }
         if (problem is not null)
         {
@@ -114,7 +117,7 @@ public sealed class AppUserManager(
     private IdentityError DuplicateDisplayName() => new()
     {
         Code = DuplicateDisplayNameCode,
-        Description = "That display name is taken (names count as the same whatever their case or width). Choose another.",
+        Description = text["That display name is taken (names count as the same whatever their case or width). Choose another."],
     };
 
     /// <summary>True when a rune is neither visible on its own nor a combining mark (Mn, Mc, Me) right after a visible one.</summary>

@@ -1,8 +1,13 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Metadata;
+using Microsoft.Extensions.Localization;
 
 namespace WebApp.Localization;
 
@@ -41,13 +46,39 @@ public static class LocalizationExtensions
     }
 
     /// <summary>
-    /// Razor's localizers (<c>IViewLocalizer</c>, <c>IHtmlLocalizer&lt;T&gt;</c>) and data annotations' messages, all
-    /// read from <see cref="ValidationText"/> (an attribute's <c>ErrorMessage</c> is the key).
+    /// Razor's localizers (<c>IViewLocalizer</c>, <c>IHtmlLocalizer&lt;T&gt;</c>), data annotations' messages and
+    /// display names, and model binding's messages (<see cref="MvcOptions.ModelBindingMessageProvider"/>), all read
+    /// from <see cref="ValidationText"/> (an attribute's <c>ErrorMessage</c> and <c>Display(Name)</c> are keys; model
+    /// binding's keys are its English texts). Client-side validation shows the same texts: they are written into the
+    /// inputs' <c>data-val-*</c> attributes in the request's culture.
     /// </summary>
-    public static IMvcBuilder AddSiteLocalization(this IMvcBuilder mvc) => mvc
-        .AddViewLocalization()
-        .AddDataAnnotationsLocalization(options =>
-            options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ValidationText)));
+    public static IMvcBuilder AddSiteLocalization(this IMvcBuilder mvc)
+    {
+        mvc.Services.AddOptions<MvcOptions>().Configure<IStringLocalizerFactory>((options, factory) =>
+        {
+            // One localizer for the process: it reads CultureInfo.CurrentUICulture on each lookup, i.e. the request's.
+            var text = factory.Create(typeof(ValidationText));
+            var messages = options.ModelBindingMessageProvider;
+            messages.SetMissingBindRequiredValueAccessor(name => text["A value for the '{0}' parameter or property was not provided.", name]);
+            messages.SetMissingKeyOrValueAccessor(() => text["A value is required."]);
+            messages.SetMissingRequestBodyRequiredValueAccessor(() => text["A non-empty request body is required."]);
+            messages.SetValueMustNotBeNullAccessor(value => text["The value '{0}' is invalid.", value]);
+            messages.SetAttemptedValueIsInvalidAccessor((value, name) => text["The value '{0}' is not valid for {1}.", value, name]);
+            messages.SetNonPropertyAttemptedValueIsInvalidAccessor(value => text["The value '{0}' is not valid.", value]);
+            messages.SetUnknownValueIsInvalidAccessor(name => text["The supplied value is invalid for {0}.", name]);
+            messages.SetNonPropertyUnknownValueIsInvalidAccessor(() => text["The supplied value is invalid."]);
+            messages.SetValueIsInvalidAccessor(value => text["The value '{0}' is invalid.", value]);
+            messages.SetValueMustBeANumberAccessor(name => text["The field {0} must be a number.", name]);
+            messages.SetNonPropertyValueMustBeANumberAccessor(() => text["The field must be a number."]);
+        });
+        // Runs after the framework's providers, so it also sees the [Required] MVC implies for non-nullable members.
+        mvc.Services.AddOptions<MvcOptions>().PostConfigure<IStringLocalizerFactory>((options, factory) =>
+            options.ModelMetadataDetailsProviders.Add(new DefaultMessagesAsKeys(factory.Create(typeof(ValidationText)))));
+        return mvc
+            .AddViewLocalization()
+            .AddDataAnnotationsLocalization(options =>
+                options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ValidationText)));
+    }
 
     /// <summary>
     /// Sets each request's culture (after authentication, which <see cref="AccountCultureProvider"/> reads) and sends
@@ -80,6 +111,41 @@ public static class LocalizationExtensions
             .Where(pair => !pair.Key.Equals("returnUrl", StringComparison.OrdinalIgnoreCase) || isLocal(pair.Value))
             .Select(pair => new KeyValuePair<string, string?>(pair.Key, pair.Value));
         return QueryString.Create(kept).ToUriComponent();
+    }
+
+    /// <summary>
+    /// Data annotations are translated only when they carry an <c>ErrorMessage</c> (the key). The attributes written
+    /// without one (Identity UI's page models, and the <c>[Required]</c> MVC implies for non-nullable members) get
+    /// their framework's English default as that key here, so they are translated as well and read the same in English.
+    /// Likewise a property without <c>[Display(Name)]</c> is named by its own name looked up as a key (unchanged when
+    /// there is none), so "Password" in a message reads パスワード.
+    /// </summary>
+    private sealed class DefaultMessagesAsKeys(IStringLocalizer text) : IValidationMetadataProvider, IDisplayMetadataProvider
+    {
+        public void CreateDisplayMetadata(DisplayMetadataProviderContext context)
+        {
+            if (context.Key.MetadataKind != ModelMetadataKind.Property || context.DisplayMetadata.DisplayName is not null) return;
+            if (context.Attributes.Any(attribute => attribute is DisplayAttribute or System.ComponentModel.DisplayNameAttribute)) return;
+            var name = context.Key.Name!;
+            context.DisplayMetadata.DisplayName = () => text[name];
+        }
+
+        public void CreateValidationMetadata(ValidationMetadataProviderContext context)
+        {
+            foreach (var attribute in context.ValidationMetadata.ValidatorMetadata.OfType<ValidationAttribute>())
+            {
+                if (attribute.ErrorMessage is not null || attribute.ErrorMessageResourceType is not null || attribute.ErrorMessageResourceName is not null) continue;
+                attribute.ErrorMessage = attribute switch
+                {
+                    RequiredAttribute => "The {0} field is required.",
+                    EmailAddressAttribute => "The {0} field is not a valid e-mail address.",
+                    StringLengthAttribute { MinimumLength: > 0 } => "The field {0} must be a string with a minimum length of {2} and a maximum length of {1}.",
+                    StringLengthAttribute => "The field {0} must be a string with a maximum length of {1}.",
+                    CompareAttribute => "'{0}' and '{1}' do not match.",
+                    _ => null,
+                };
+            }
+        }
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
@@ -13,7 +14,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// its user name (the sign-in name), as in Identity UI.
 /// </summary>
 [AllowAnonymous]
-public sealed class ConfirmEmailChangeModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, ILogger<ConfirmEmailChangeModel> logger) : PageModel
+public sealed class ConfirmEmailChangeModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, ILogger<ConfirmEmailChangeModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [TempData]
     public string? StatusMessage { get; set; }
@@ -37,7 +38,7 @@ public sealed class ConfirmEmailChangeModel(UserManager<AppUser> userManager, Si
         logger.LogInformation("User {UserId} changed their email through an emailed link", user!.Id);
         // The email is the sign-in name, and the cookie carries it: issue a fresh one to the person signed in.
         if (signInManager.IsSignedIn(User) && userManager.GetUserId(User) == user.Id) await signInManager.RefreshSignInAsync(user);
-        StatusMessage = $"Your email is now {email}: sign in with it from now on.";
+        StatusMessage = text["Your email is now {0}: sign in with it from now on.", email];
         return Page();
     }
 }

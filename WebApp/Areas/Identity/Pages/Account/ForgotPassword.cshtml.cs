@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 using WebApp.Email;
 
@@ -16,7 +17,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// good); the link goes only to the address on the account. With no mail sender the form is not offered.
 /// </summary>
 [AllowAnonymous]
-public sealed class ForgotPasswordModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<ForgotPasswordModel> logger) : PageModel
+public sealed class ForgotPasswordModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<ForgotPasswordModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -25,8 +26,9 @@ public sealed class ForgotPasswordModel(UserManager<AppUser> userManager, Accoun
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
     }
 
@@ -53,7 +55,7 @@ public sealed class ForgotPasswordModel(UserManager<AppUser> userManager, Accoun
         }
         catch (EmailNotSentException)
         {
-            ModelState.AddModelError(string.Empty, EmailNotSentException.PersonMessage);
+            ModelState.AddModelError(string.Empty, text[EmailNotSentException.PersonMessage]);
             return Page();
         }
         logger.LogInformation("Password reset link sent to user {UserId}", user.Id);

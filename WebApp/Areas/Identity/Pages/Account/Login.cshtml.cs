@@ -3,13 +3,14 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
 
 /// <summary>Identity UI's sign-in page without the external-login section (the site has none).</summary>
 [AllowAnonymous]
-public sealed class LoginModel(SignInManager<AppUser> signInManager, ILogger<LoginModel> logger) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signInManager, ILogger<LoginModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -21,14 +22,17 @@ public sealed class LoginModel(SignInManager<AppUser> signInManager, ILogger<Log
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [DataType(DataType.Password)]
+        [Display(Name = "Password")]
         public string Password { get; set; } = "";
 
+[Required(ErrorMessage = "The {0} field is required.")]
         [Display(Name = "Keep me signed in")]
         public bool RememberMe { get; set; }
     }
@@ -60,7 +64,7 @@ public sealed class LoginModel(SignInManager<AppUser> signInManager, ILogger<Log
             logger.LogWarning("Sign-in refused: the account is locked out");
             return RedirectToPage("./Lockout");
         }
-        ModelState.AddModelError(string.Empty, "The email or password is not right.");
+        ModelState.AddModelError(string.Empty, text["The email or password is not right."]);
         return Page();
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
@@ -13,7 +14,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// IdentityPageStateFilter turns into a redirect to the sign-in page.
 /// </summary>
 [AllowAnonymous]
-public sealed class LoginWith2faModel(SignInManager<AppUser> signInManager, ILogger<LoginWith2faModel> logger) : PageModel
+public sealed class LoginWith2faModel(SignInManager<AppUser> signInManager, ILogger<LoginWith2faModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -24,12 +25,13 @@ public sealed class LoginWith2faModel(SignInManager<AppUser> signInManager, ILog
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [StringLength(7, ErrorMessage = "The {0} must be at least {2} and at most {1} characters long.", MinimumLength = 6)]
         [DataType(DataType.Text)]
         [Display(Name = "Code from the app")]
         public string TwoFactorCode { get; set; } = "";
 
+        [Required(ErrorMessage = "The {0} field is required.")]
         [Display(Name = "Remember this browser")]
         public bool RememberMachine { get; set; }
     }
@@ -64,7 +66,7 @@ public sealed class LoginWith2faModel(SignInManager<AppUser> signInManager, ILog
             return RedirectToPage("./Lockout");
         }
         logger.LogWarning("Two-factor sign-in of user {UserId} refused: wrong authenticator code", user.Id);
-        ModelState.AddModelError(string.Empty, "That code is not right: enter the code the app shows now.");
+        ModelState.AddModelError(string.Empty, text["That code is not right: enter the code the app shows now."]);
         return Page();
     }
 }

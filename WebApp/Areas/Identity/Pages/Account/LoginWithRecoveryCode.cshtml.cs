@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
@@ -12,7 +13,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// <see cref="InvalidOperationException"/> (see IdentityPageStateFilter), as Identity UI does.
 /// </summary>
 [AllowAnonymous]
-public sealed class LoginWithRecoveryCodeModel(SignInManager<AppUser> signInManager, ILogger<LoginWithRecoveryCodeModel> logger) : PageModel
+public sealed class LoginWithRecoveryCodeModel(SignInManager<AppUser> signInManager, ILogger<LoginWithRecoveryCodeModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -21,7 +22,7 @@ public sealed class LoginWithRecoveryCodeModel(SignInManager<AppUser> signInMana
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [DataType(DataType.Text)]
         [Display(Name = "Recovery code")]
         public string RecoveryCode { get; set; } = "";
@@ -54,7 +55,7 @@ public sealed class LoginWithRecoveryCodeModel(SignInManager<AppUser> signInMana
             return RedirectToPage("./Lockout");
         }
         logger.LogWarning("Recovery-code sign-in of user {UserId} refused: wrong recovery code", user.Id);
-        ModelState.AddModelError(string.Empty, "That recovery code is not right, or was used already.");
+        ModelState.AddModelError(string.Empty, text["That recovery code is not right, or was used already."]);
         return Page();
     }
 }

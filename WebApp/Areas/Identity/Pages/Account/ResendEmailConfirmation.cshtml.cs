@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 using WebApp.Email;
 
@@ -12,7 +13,7 @@ namespace WebApp.Areas.Identity.Pages.Account;
 
 /// <summary>Sends an email confirmation link to the account with the given address; not offered without a mail sender.</summary>
 [AllowAnonymous]
-public sealed class ResendEmailConfirmationModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<ResendEmailConfirmationModel> logger) : PageModel
+public sealed class ResendEmailConfirmationModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<ResendEmailConfirmationModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -24,8 +25,9 @@ public sealed class ResendEmailConfirmationModel(UserManager<AppUser> userManage
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
     }
 
@@ -51,7 +53,7 @@ public sealed class ResendEmailConfirmationModel(UserManager<AppUser> userManage
             }
             catch (EmailNotSentException)
             {
-                ModelState.AddModelError(string.Empty, EmailNotSentException.PersonMessage);
+                ModelState.AddModelError(string.Empty, text[EmailNotSentException.PersonMessage]);
                 return Page();
             }
             logger.LogInformation("Email confirmation link sent to user {UserId}", user.Id);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account;
@@ -15,29 +16,32 @@ namespace WebApp.Areas.Identity.Pages.Account;
 /// site's IdentityPageStateFilter sends both to the sign-in page.
 /// </summary>
 [AllowAnonymous]
-public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger<ResetPasswordModel> logger) : PageModel
+public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger<ResetPasswordModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
+        [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [StringLength(100, ErrorMessage = "The {0} must be at least {2} and at most {1} characters long.", MinimumLength = 6)]
         [DataType(DataType.Password)]
         [Display(Name = "New password")]
         public string Password { get; set; } = "";
 
+        [Required(ErrorMessage = "The {0} field is required.")]
         [DataType(DataType.Password)]
         [Display(Name = "Confirm the new password")]
         [Compare("Password", ErrorMessage = "The password and confirmation password do not match.")]
         public string ConfirmPassword { get; set; } = "";
 
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [Display(Name = "Code")]
         public string Code { get; set; } = "";
     }
 
@@ -66,7 +70,7 @@ public sealed class ResetPasswordModel(UserManager<AppUser> userManager, ILogger
         foreach (var error in result.Errors)
         {
             ModelState.AddModelError(string.Empty, error.Code == nameof(IdentityErrorDescriber.InvalidToken)
-                ? "This reset link does not work for that address: check the address, or ask for a new link (a link works once, for one day)."
+                ? text["This reset link does not work for that address: check the address, or ask for a new link (a link works once, for one day)."]
                 : error.Description);
         }
         return Page();

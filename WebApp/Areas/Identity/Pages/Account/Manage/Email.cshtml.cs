@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 using WebApp.Email;
 
@@ -13,7 +14,7 @@ namespace WebApp.Areas.Identity.Pages.Account.Manage;
 /// Identity UI's Email page: change the address (a link to the new one confirms it) and confirm the current one.
 /// Without a mail sender both are refused and the page says to ask an administrator.
 /// </summary>
-public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<EmailModel> logger) : PageModel
+public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails emails, EmailDelivery delivery, ILogger<EmailModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     public const string Unavailable = "Error: this site cannot send email, so your address cannot be changed or confirmed here. Please ask an administrator.";
 
@@ -31,8 +32,8 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
 
     public sealed class InputModel
     {
-        [Required]
-        [EmailAddress]
+        [Required(ErrorMessage = "The {0} field is required.")]
+        [EmailAddress(ErrorMessage = "The {0} field is not a valid e-mail address.")]
         [Display(Name = "New email")]
         public string NewEmail { get; set; } = "";
     }
@@ -71,7 +72,7 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
         }
         catch (EmailNotSentException)
         {
-            ModelState.AddModelError(string.Empty, EmailNotSentException.PersonMessage);
+            ModelState.AddModelError(string.Empty, text[EmailNotSentException.PersonMessage]);
             Load(user);
             return Page();
         }
@@ -94,7 +95,7 @@ public sealed class EmailModel(UserManager<AppUser> userManager, AccountEmails e
         }
         catch (EmailNotSentException)
         {
-            StatusMessage = "Error: " + EmailNotSentException.PersonMessage;
+            StatusMessage = "Error: " + EmailNotSentException.PersonMessage; // the English text, a key of IdentityText
             return RedirectToPage();
         }
         logger.LogInformation("Email confirmation link sent to user {UserId}", user.Id);

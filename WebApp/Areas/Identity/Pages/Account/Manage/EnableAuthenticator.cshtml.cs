@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account.Manage;
@@ -12,7 +13,7 @@ namespace WebApp.Areas.Identity.Pages.Account.Manage;
 /// issuer of the otpauth URI (Key Uri Format of Google Authenticator, RFC 6238 codes). Recovery codes go to
 /// ShowRecoveryCodes through TempData, as in Identity UI.
 /// </summary>
-public sealed class EnableAuthenticatorModel(UserManager<AppUser> userManager, ILogger<EnableAuthenticatorModel> logger) : PageModel
+public sealed class EnableAuthenticatorModel(UserManager<AppUser> userManager, ILogger<EnableAuthenticatorModel> logger, IStringLocalizer<IdentityText> text) : PageModel
 {
     private const string Issuer = "Chat";
 
@@ -33,7 +34,7 @@ public sealed class EnableAuthenticatorModel(UserManager<AppUser> userManager, I
 
     public sealed class InputModel
     {
-        [Required]
+        [Required(ErrorMessage = "The {0} field is required.")]
         [StringLength(7, ErrorMessage = "The {0} must be at least {2} and at most {1} characters long.", MinimumLength = 6)]
         [DataType(DataType.Text)]
         [Display(Name = "Code from the app")]
@@ -61,7 +62,7 @@ public sealed class EnableAuthenticatorModel(UserManager<AppUser> userManager, I
         var code = Input.Code.Replace(" ", string.Empty).Replace("-", string.Empty);
         if (!await userManager.VerifyTwoFactorTokenAsync(user, userManager.Options.Tokens.AuthenticatorTokenProvider, code))
         {
-            ModelState.AddModelError("Input.Code", "That code is not right: enter the code the app shows now.");
+            ModelState.AddModelError("Input.Code", text["That code is not right: enter the code the app shows now."]);
             await LoadSharedKeyAsync(user);
             return Page();
         }

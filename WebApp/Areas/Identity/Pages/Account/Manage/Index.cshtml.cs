@@ -2,12 +2,14 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
+using WebApp.Auth;
 using WebApp.Data;
 
 namespace WebApp.Areas.Identity.Pages.Account.Manage;
 
 /// <summary>Identity UI's profile page, with the display name in place of the phone number.</summary>
-public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, ILogger<IndexModel> logger) : PageModel
+public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<AppUser> signInManager, ILogger<IndexModel> logger, IStringLocalizer<IdentityText> text, IStringLocalizer<AuthText> reasons) : PageModel
 {
     public string Username { get; private set; } = "";
 
@@ -57,7 +59,7 @@ public sealed class IndexModel(UserManager<AppUser> userManager, SignInManager<A
                     ? "A display name must show something; leave it empty to use the default."
                     : cleaned.Reason;
                 logger.LogInformation("Display name of user {UserId} not changed: {Reason}", user.Id, reason);
-                ModelState.AddModelError("Input.DisplayName", reason);
+                ModelState.AddModelError("Input.DisplayName", cleaned.Problem == UserTextProblem.Blank ? text[reason] : reasons.Reason(cleaned));
                 Load(user);
                 return Page();
             }
