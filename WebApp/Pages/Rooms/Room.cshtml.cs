@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using WebApp.Auth;
 using WebApp.Chat;
@@ -289,4 +290,43 @@ public sealed class RoomModel(
             _ => (null, $"More than one person is called {UserText.Isolate(nameOrEmail)}; use their email instead."),
         };
     }
+
+    /// <summary>
+    /// Every text chat.js shows, by the name chat.js looks it up with, in the reader's language: the JSON object of the
+    /// room page's <c>#chat-text</c> data block. Placeholders (<c>{0}</c>, <c>{1}</c>) are filled in by the script.
+    /// </summary>
+    public static string ScriptTexts(IStringLocalizer<RoomsText> t) => System.Text.Json.JsonSerializer.Serialize(
+        ScriptTextKeys.ToDictionary(entry => entry.Key, entry => t[entry.Value].Value));
+
+    /// <summary>chat.js's name for each text, and its key in <see cref="RoomsText"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ScriptTextKeys = new Dictionary<string, string>
+    {
+        ["connecting"] = "Connecting…",
+        ["live"] = "Live",
+        ["reconnecting"] = "Reconnecting…",
+        ["offline"] = "Offline",
+        ["denied"] = "No access",
+        ["noAccess"] = "You no longer have access to this room.",
+        ["sending"] = "Sending…",
+        ["sendingRate"] = "Sending… (waiting for the rate limit)",
+        ["notSent"] = "Not sent: {0}",
+        ["sendAgain"] = "Send again",
+        ["edit"] = "Edit",
+        ["delete"] = "Delete",
+        ["tooLong"] = "Messages can be at most {0} characters; this one has {1}. Shorten it or split it in two.",
+        ["charsOver"] = "{0} characters over the limit of {1}",
+        ["charsLeft"] = "{0} characters left",
+        ["mentioned"] = "{0} mentioned you in {1}",
+        ["messageActions"] = "Message actions",
+        ["editMessage"] = "Edit message",
+        ["editHint"] = "Enter to save · Shift+Enter for a new line · Escape to cancel",
+        ["save"] = "Save",
+        ["cancel"] = "Cancel",
+        ["editOffline"] = "Not connected: your edit is kept here; save it again when the badge says Live.",
+        ["deleteOffline"] = "Not connected: the message was not deleted; try again when the badge says Live.",
+        ["someone"] = "Someone",
+        ["typingOne"] = "{0} is typing…",
+        ["typingTwo"] = "{0} and {1} are typing…",
+        ["typingSeveral"] = "Several people are typing…",
+    };
 }
