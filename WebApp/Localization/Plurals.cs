@@ -12,6 +12,7 @@ public static class Plurals
     /// Japanese and Chinese have only "other", so their resources translate both keys alike and the choice does not
     /// matter. The count is formatted in the current culture.
     /// </summary>
-    public static LocalizedString Plural(this IStringLocalizer localizer, long count, string one, string other) =>
-        localizer[count == 1 ? one : other, count];
+    /// <param name="arguments">What fills the placeholders when there is more than the count (then the count is one of them); none: <c>{0}</c> is the count.</param>
+    public static LocalizedString Plural(this IStringLocalizer localizer, long count, string one, string other, params object[] arguments) =>
+        localizer[count == 1 ? one : other, arguments.Length == 0 ? [count] : arguments];
 }
