@@ -369,8 +369,8 @@ public sealed partial class RoomEventsTests(ChatServer server) : IAsyncLifetime
         var page = await _alice.Http.GetStringAsync($"/rooms/{_slug}");
         Assert.Contains($"<span class=\"mention\" data-user-id=\"{bobId}\">@Bob {unique} Smith</span>", page);
         Assert.Contains($"<span class=\"mention\" data-user-id=\"{bobbyId}\">@bob {unique}</span>", page);
-        // Razor's encoder writes characters outside Basic Latin as character references.
-        Assert.Contains($"<span class=\"mention\" data-user-id=\"{carolId}\">@{string.Concat(fullwidthCarol.Select(c => $"&#x{(int)c:X};"))}</span>", page);
+        // The site's encoder writes every Unicode character as itself (CJK pages would otherwise triple in size).
+        Assert.Contains($"<span class=\"mention\" data-user-id=\"{carolId}\">@{fullwidthCarol}</span>", page);
         Assert.Contains($"mail@Bob {unique} nor", page);
         Assert.Contains($"@Bob {unique}x", page);
     }

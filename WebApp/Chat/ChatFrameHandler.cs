@@ -21,21 +21,21 @@ public sealed class ChatFrameHandler(
     /// <param name="frame">The parsed frame, or null when it was not a JSON object of the protocol's shape (refused like any bad frame).</param>
     public Task HandleAsync(ChatSession session, LiveRoom room, ClientFrame? frame, CancellationToken cancellationToken) => frame?.Type switch
     {
-        _ when frame is null => Reject(session, "That message could not be read (expected JSON like {\"text\": \"hello\"})."),
+        _ when frame is null => Reject(session, Say("That message could not be read (expected JSON like {0}).", "{\"text\": \"hello\"}")),
         null or "message" => PostAsync(session, room, frame.Text, frame.ClientId),
         "edit" => EditAsync(session, room, frame.Id, frame.Text),
         "delete" => DeleteAsync(session, room, frame.Id),
         "typing" => TypingAsync(session, room),
         "read" => Read(session, room, frame.Seq),
         "refresh" => RefreshAsync(session, frame.Token, cancellationToken),
-        _ => Reject(session, $"Unknown message type \"{UserText.Isolate(frame.Type)}\"."),
+        _ => Reject(session, Say("Unknown message type \"{0}\".", UserText.Isolate(frame.Type))),
     };
 
     private Task PostAsync(ChatSession session, LiveRoom room, string? rawText, string? clientId)
     {
         if (clientId is not null && !IsValidClientId(clientId))
         {
-            return Reject(session, $"clientId must be 1-{ChatMessage.ClientIdMaxLength} letters, digits, '-' or '_'.");
+            return Reject(session, Say("clientId must be 1-{0} letters, digits, '-' or '_'.", ChatMessage.ClientIdMaxLength));
         }
         if (CheckText(rawText) is var (text, problem) && problem is not null) return Reject(session, problem, ChatError.Invalid, clientId);
         if (!session.TryTakeMessageToken()) return Reject(session, TooFast(), ChatError.Rate, clientId);
@@ -46,7 +46,7 @@ public sealed class ChatFrameHandler(
     {
         if (id is not { } messageId)
         {
-            await Reject(session, "An edit needs the id of the message.");
+            await Reject(session, Say("An edit needs the id of the message."));
             return;
         }
         if (CheckText(rawText) is var (text, problem) && problem is not null)
@@ -67,7 +67,7 @@ public sealed class ChatFrameHandler(
     {
         if (id is not { } messageId)
         {
-            await Reject(session, "A deletion needs the id of the message.");
+            await Reject(session, Say("A deletion needs the id of the message."));
             return;
         }
         if (!session.TryTakeMessageToken())
@@ -85,32 +85,51 @@ public sealed class ChatFrameHandler(
     /// <summary>A page has shown the room up to an event; never past what the room has delivered here.</summary>
     private Task Read(ChatSession session, LiveRoom room, long? seq)
     {
-        if (seq is not ({ } shown and >= 0)) return Reject(session, "A read report needs seq, a non-negative whole number.");
+        if (seq is not ({ } shown and >= 0)) return Reject(session, Say("A read report needs seq, a non-negative whole number."));
         readMarkers.Report(session.Grant.UserId, session.RoomId, Math.Min(shown, room.DeliveredSeq));
         return Task.CompletedTask;
     }
 
     /// <summary>The text after cleaning, or why it is refused: the same rules for new messages and edits.</summary>
-    private (string Text, string? Problem) CheckText(string? rawText)
+    private (string Text, Words? Problem) CheckText(string? rawText)
     {
         var cleaned = UserText.Clean(rawText, UserTextShape.Lines);
-        if (cleaned.Problem == UserTextProblem.Blank) return ("", "Write something first.");
-        if (!cleaned.IsValid) return ("", cleaned.Reason);
+        Words? problem = cleaned.Problem switch
+        {
+            UserTextProblem.None => null,
+            UserTextProblem.Blank => Say("Write something first."),
+            UserTextProblem.ControlCharacter when cleaned.Offender is '\n' or '\r' or '\t' or 0x85 or 0x2028 or 0x2029 =>
+                Say("This must be one line: line breaks and tabs are not allowed."),
+            UserTextProblem.ControlCharacter => Say("Control characters are not allowed (U+{0} found).", $"{cleaned.Offender:X4}"),
+            _ => Say("The text holds half a character (U+{0}).", $"{cleaned.Offender:X4}"),
+        };
+        if (problem is not null) return ("", problem);
         if (cleaned.Text.Length > _options.MaxMessageChars)
         {
-            return ("", $"Messages can be at most {_options.MaxMessageChars} characters ({cleaned.Text.Length} sent).");
+            return ("", Say("Messages can be at most {0} characters ({1} sent).", _options.MaxMessageChars, cleaned.Text.Length));
         }
         return (cleaned.Text, null);
     }
 
-    private string TooFast() => $"Slow down: at most {_options.RateLimit.MessagesPerSecond} messages a second.";
+    private Words TooFast() => Say("Slow down: at most {0} messages a second.", _options.RateLimit.MessagesPerSecond);
 
-    private static string Explain(RoomCommandRefusal refusal, string verb) => refusal switch
+    // One sentence per verb: a translated verb put into a translated sentence would not read right in ja or zh.
+    private static Words Explain(RoomCommandRefusal refusal, string verb) => refusal switch
     {
-        RoomCommandRefusal.NotYours when verb == "edit" => "You can only edit your own messages.",
-        RoomCommandRefusal.NotYours => "You can only delete your own messages (or any, in a room you own).",
-        _ => $"There is no such message to {verb} here (it may have been deleted).",
+        RoomCommandRefusal.NotYours when verb == "edit" => Say("You can only edit your own messages."),
+        RoomCommandRefusal.NotYours => Say("You can only delete your own messages (or any, in a room you own)."),
+        _ when verb == "edit" => Say("There is no such message to edit here (it may have been deleted)."),
+        _ => Say("There is no such message to delete here (it may have been deleted)."),
     };
+
+    /// <summary>A refusal's sentence: a <see cref="ChatText"/> key (the English text) and what fills its placeholders.</summary>
+    private sealed record Words(string Key, object[] Arguments)
+    {
+        /// <summary>In English, for the log.</summary>
+        public override string ToString() => string.Format(System.Globalization.CultureInfo.InvariantCulture, Key, Arguments);
+    }
+
+    private static Words Say(string key, params object[] arguments) => new(key, arguments);
 
     private static bool IsValidClientId(string clientId) =>
         clientId.Length is > 0 and <= ChatMessage.ClientIdMaxLength && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
@@ -118,12 +137,12 @@ public sealed class ChatFrameHandler(
     /// <summary>Every rejection costs a strike; a client that keeps getting rejected is flooding and is closed with 1008.</summary>
     /// <param name="reason">One of <see cref="ChatError"/>'s reasons, for the page.</param>
     /// <param name="clientId">The refused message's client id, when it was a message with one.</param>
-    private async Task Reject(ChatSession session, string error, string reason = ChatError.Invalid, string? clientId = null)
+    private async Task Reject(ChatSession session, Words error, string reason = ChatError.Invalid, string? clientId = null)
     {
         if (session.TryTakeStrike())
         {
             logger.LogInformation("Rejected a frame from {Session}: {Reason}", session, error);
-            session.Connection.TrySend(await frames.ErrorAsync(error, reason, clientId));
+            session.Connection.TrySend(await frames.ErrorAsync(session.Culture, reason, clientId, error.Key, error.Arguments));
         }
         else
         {

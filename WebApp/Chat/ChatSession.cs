@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.WebSockets;
 using WebApp.Auth;
 
@@ -42,6 +43,23 @@ public sealed class ChatSession : IDisposable
     }
 
     public ChatConnection Connection { get; }
+
+    /// <summary>
+    /// The language this socket's reader reads: the request culture of the upgrade (account, culture cookie,
+    /// Accept-Language, else English). Every text sent to this socket alone, and the room's frames it gets, are in it.
+    /// </summary>
+    public CultureInfo Culture
+    {
+        get;
+        init
+        {
+            field = value;
+            CultureIndex = LocalizedFrame.IndexOf(value);
+        }
+    } = CultureInfo.GetCultureInfo(Localization.SiteCultures.Default);
+
+    /// <summary><see cref="Culture"/> as an index into <see cref="Localization.SiteCultures.Names"/> (see <see cref="LocalizedFrame"/>).</summary>
+    public int CultureIndex { get; private init; }
 
     public RoomInfo Room { get; }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -109,7 +110,7 @@ public sealed class ChatSocketEndpoint(
         context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
 
         using var connection = new ChatConnection(socket, _options, logger, $"user {grant.UserId} in room {grant.Room}");
-        using var session = new ChatSession(connection, grant, room, _options, clock);
+        using var session = new ChatSession(connection, grant, room, _options, clock) { Culture = CultureInfo.CurrentUICulture };
         var liveRoom = rooms.Room(room.Id);
         metrics.UpgradeAccepted();
         metrics.SocketOpened();

@@ -60,7 +60,13 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     private long _deliveredSeq = -1;
 
     /// <summary>Events whose render finished before an earlier event's did, waiting for their turn.</summary>
-    private readonly SortedDictionary<long, byte[]?> _waiting = [];
+    private readonly SortedDictionary<long, LocalizedFrame?> _waiting = [];
+
+    /// <summary>Sockets here per culture index (<see cref="LocalizedFrame"/>), changed only under <see cref="_lock"/>.</summary>
+    private readonly int[] _socketsPerCulture = new int[Localization.SiteCultures.Names.Count];
+
+    /// <summary>A bit per culture index with a socket here: the cultures a frame is rendered in before it is sent.</summary>
+    private int _cultures;
 
     /// <summary>Who everyone here was last told is online; null until the first socket joins. Replaced (never changed) under <see cref="_lock"/>.</summary>
     private PresenceSent? _presenceSent;
@@ -134,9 +140,11 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         if (Volatile.Read(ref _presenceSent) is null)
         {
             // The base every change frame here applies to: nobody announced yet.
-            Interlocked.CompareExchange(ref _presenceSent, new PresenceSent([], await services.Frames.PresenceAsync([])), null);
+            Interlocked.CompareExchange(ref _presenceSent, new PresenceSent([], services.Frames.Presence([])), null);
         }
         var member = new Member(session);
+        // The list everyone here was last sent, in this socket's language: rendered (once per culture) outside the lock.
+        await Volatile.Read(ref _presenceSent)!.Frame.PrepareAsync(1 << member.Culture);
         session.Connection.BehindChanged = behind => OnMemberBehind(member, behind);
         long deliveredSeq;
         bool cameOnline;
@@ -144,6 +152,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         {
             _members.Add(session, member);
             Volatile.Write(ref _memberCount, _members.Count);
+            if (_socketsPerCulture[member.Culture]++ == 0) Volatile.Write(ref _cultures, _cultures | 1 << member.Culture);
             var userId = session.Grant.UserId;
             var sockets = _people.TryGetValue(userId, out var person) ? person.Sockets : 0;
             _people = _people.SetItem(userId, (session.DisplayName, sockets + 1));
@@ -173,7 +182,8 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             {
                 foreach (var missed in await services.Log.ReadAsync(roomId, after, deliveredSeq))
                 {
-                    await session.Connection.SendAsync(await services.Frames.EventAsync(missed));
+                    // One socket's catch-up, in its own language: rendered for it alone, as before localization.
+                    await session.Connection.SendAsync(await services.Frames.EventAsync(missed, session.Culture));
                 }
             }
         }
@@ -197,6 +207,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     {
         _members.Remove(member.Session);
         Volatile.Write(ref _memberCount, _members.Count);
+        if (--_socketsPerCulture[member.Culture] == 0) Volatile.Write(ref _cultures, _cultures & ~(1 << member.Culture));
         var userId = member.Session.Grant.UserId;
         var person = _people[userId];
         var wentOffline = person.Sockets == 1;
@@ -376,9 +387,9 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
                 Publish(stored.Seq, frame);
                 services.Metrics.MessageBroadcast(services.Clock.GetElapsedTime(received));
             }
-            else if (frame is not null)
+            else if (frame?.For(sender.CultureIndex) is { } bytes)
             {
-                sender.Connection.TrySend(frame);
+                sender.Connection.TrySend(bytes);
             }
         }
         catch (Exception e)
@@ -442,16 +453,22 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         catch (Exception e)
         {
             services.Logger.LogError(e, "{Command} from {Session} was not stored", what, sender);
-            sender.Connection.TrySend(await services.Frames.ErrorAsync("That could not be saved. Please try again.", ChatError.Failed, clientId));
+            sender.Connection.TrySend(await services.Frames.ErrorAsync(sender.Culture, ChatError.Failed, clientId, "That could not be saved. Please try again."));
             return null;
         }
     }
 
-    private async Task<byte[]?> RenderAsync(RoomEvent stored)
+    /// <summary>The event as a frame, rendered once in each culture with a socket here (English too when other instances are told).</summary>
+    private async Task<LocalizedFrame?> RenderAsync(RoomEvent stored)
     {
         try
         {
-            return await services.Frames.EventAsync(stored);
+            var frame = services.Frames.Event(stored);
+            var cultures = Volatile.Read(ref _cultures);
+            // The event bus carries the English rendering (each instance renders the other languages its readers need).
+            if (services.Bus is not InProcessRoomEventBus) cultures |= 1 << LocalizedFrame.English;
+            await frame.PrepareAsync(cultures);
+            return frame;
         }
         catch (Exception e)
         {
@@ -462,13 +479,13 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>Delivers an event stored here, then tells the other instances (without waiting for them).</summary>
-    private void Publish(long seq, byte[]? frame)
+    private void Publish(long seq, LocalizedFrame? frame)
     {
         Deliver(seq, frame);
-        if (frame is null) return;
+        if (frame is null || services.Bus is InProcessRoomEventBus || frame.For(LocalizedFrame.English) is not { } english) return;
         try
         {
-            services.Bus.Publish(roomId, seq, frame);
+            services.Bus.Publish(roomId, seq, english);
         }
         catch (Exception e)
         {
@@ -478,16 +495,38 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>An event another instance stored.</summary>
+    /// <remarks>
+    /// The bus carries the English rendering; a room here with readers of other languages renders those from the
+    /// stored event (read back once per event, not per reader), and delivers in sequence as ever.
+    /// </remarks>
     public void OnRemoteEvent(long seq, byte[] frame)
     {
-        if (!IsEmpty) Deliver(seq, frame);
+        if (IsEmpty) return;
+        var localized = LocalizedFrame.FromEnglish(frame, async culture =>
+        {
+            var stored = (await services.Log.ReadAsync(roomId, seq - 1, seq)).Single(e => e.Seq == seq);
+            return await services.Frames.EventAsync(stored, culture);
+        });
+        var cultures = Volatile.Read(ref _cultures);
+        if ((cultures & ~(1 << LocalizedFrame.English)) == 0)
+        {
+            Deliver(seq, localized);
+            return;
+        }
+        _ = DeliverRemoteAsync(seq, localized, cultures);
+    }
+
+    private async Task DeliverRemoteAsync(long seq, LocalizedFrame frame, int cultures)
+    {
+        await frame.PrepareAsync(cultures);
+        Deliver(seq, frame);
     }
 
     /// <summary>
     /// Sends stored event <paramref name="seq"/> to every socket once all before it have gone; one already sent is
     /// ignored. An event that cannot be rendered is delivered with a null frame, so the room moves past it.
     /// </summary>
-    private void Deliver(long seq, byte[]? frame)
+    private void Deliver(long seq, LocalizedFrame? frame)
     {
         bool gap;
         lock (_lock)
@@ -552,7 +591,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         // Typing is worth nothing late: a room that is behind drops it rather than queue it.
         if (IsCongested) return;
         var frame = await services.Frames.TypingAsync(new PresentPerson(sender.Grant.UserId, sender.DisplayName));
-        SendEphemeral(frame);
+        SendEphemeral(LocalizedFrame.Neutral(frame));
         try
         {
             services.Bus.PublishEphemeral(roomId, frame);
@@ -566,10 +605,10 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// <summary>An ephemeral event (typing) from another instance.</summary>
     public void OnRemoteEphemeral(byte[] frame)
     {
-        if (!IsCongested) SendEphemeral(frame);
+        if (!IsCongested) SendEphemeral(LocalizedFrame.Neutral(frame));
     }
 
-    private void SendEphemeral(byte[] frame)
+    private void SendEphemeral(LocalizedFrame frame)
     {
         lock (_lock) SendToAll(frame);
     }
@@ -596,7 +635,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             }
         }
         if (IsEmpty) return;
-        var frame = await services.Frames.AuthorRenamedAsync(new PresentPerson(userId, displayName));
+        var frame = LocalizedFrame.Neutral(await services.Frames.AuthorRenamedAsync(new PresentPerson(userId, displayName)));
         lock (_lock) SendToAll(frame);
         if (present) SchedulePresenceAnnouncement();
     }
@@ -657,11 +696,13 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
             var read = Interlocked.Increment(ref _presenceReads);
             var names = await services.Presence.OnlineNamesAsync(roomId);
             var change = PresenceChange.Between(sent.Names, names);
-            byte[]? changeFrame = null, wholeFrame = null;
+            LocalizedFrame? changeFrame = null, wholeFrame = null;
             if (!change.IsEmpty)
             {
-                changeFrame = await services.Frames.PresenceChangeAsync(change);
-                wholeFrame = await services.Frames.PresenceAsync(names);
+                // Once per culture here; the whole list is rendered only when a socket joins and reads it.
+                changeFrame = services.Frames.PresenceChange(change);
+                wholeFrame = services.Frames.Presence(names);
+                await changeFrame.PrepareAsync(Volatile.Read(ref _cultures));
             }
             lock (_lock)
             {
@@ -679,11 +720,11 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     }
 
     /// <summary>A list of who is online as sent to everyone here, and the same list as one <c>#presence</c> frame.</summary>
-    private sealed record PresenceSent(IReadOnlyList<string> Names, byte[] Frame);
+    private sealed record PresenceSent(IReadOnlyList<string> Names, LocalizedFrame Frame);
 
     // ---- Sending (always under _lock) ----------------------------------------------------------------------
 
-    private void SendEvent(long seq, byte[]? frame)
+    private void SendEvent(long seq, LocalizedFrame? frame)
     {
         if (frame is null) return;
         foreach (var member in _members.Values)
@@ -692,7 +733,7 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         }
     }
 
-    private void SendToAll(byte[] frame)
+    private void SendToAll(LocalizedFrame frame)
     {
         foreach (var member in _members.Values) Send(member, frame);
     }
@@ -704,6 +745,9 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
     /// </summary>
     /// <param name="seq">The stored event's number, or 0 for any other frame.</param>
     /// <returns>False when the socket is gone.</returns>
+    private bool Send(Member member, LocalizedFrame localized, long seq = 0) =>
+        localized.For(member.Culture) is not { } frame || Send(member, frame, seq);
+
     private bool Send(Member member, byte[] frame, long seq = 0)
     {
         long queued;
@@ -729,6 +773,9 @@ public sealed class LiveRoom(int roomId, LiveRoomServices services)
         private bool _gone;
 
         public ChatSession Session { get; } = session;
+
+        /// <summary>The culture index the socket reads (<see cref="ChatSession.CultureIndex"/>).</summary>
+        public int Culture { get; } = session.CultureIndex;
 
         /// <summary>Live frames waiting behind the catch-up, in arrival order, with their event numbers (0: none); null once it is done.</summary>
         public List<(long Seq, byte[] Frame)>? Held { get; set; } = [];

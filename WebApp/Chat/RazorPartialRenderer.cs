@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -48,16 +50,37 @@ public sealed class RazorPartialRenderer(
     private readonly ObjectPool<RenderContext> _contexts =
         new DefaultObjectPoolProvider { MaximumRetained = Environment.ProcessorCount * 4 }.Create(new RenderContextPolicy(scopeFactory));
 
-    /// <summary>A partial as the UTF-8 bytes a socket sends.</summary>
-    public async Task<byte[]> RenderFrameAsync<TModel>(string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null) =>
-        System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData));
+    private readonly ConcurrentDictionary<string, long> _renders = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// How many times <paramref name="partialPath"/> has been rendered by this instance since it started: what the
+    /// "once per culture present, never per person" rule of socket frames is checked by.
+    /// </summary>
+    public long Renders(string partialPath) => _renders.TryGetValue(partialPath, out var count) ? count : 0;
+
+    /// <summary>A partial as the UTF-8 bytes a socket sends, its texts in <paramref name="culture"/> (null: the current culture).</summary>
+    public async Task<byte[]> RenderFrameAsync<TModel>(
+        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, CultureInfo? culture = null) =>
+        System.Text.Encoding.UTF8.GetBytes(await RenderAsync(partialPath, model, viewData, culture: culture));
 
     /// <param name="viewData">Entries the partial reads from <c>ViewData</c> besides its model.</param>
     /// <param name="request">Sets up the request the partial sees, as a reader's would be (e.g. their time zone).</param>
+    /// <param name="culture">
+    /// The language the partial's texts and formats are in (its localizers read <see cref="CultureInfo.CurrentUICulture"/>);
+    /// null: the caller's current culture. Set for this render only: an async method's changes to the culture do not
+    /// flow back to its caller.
+    /// </param>
     /// <exception cref="InvalidOperationException">The partial does not exist.</exception>
     public async Task<string> RenderAsync<TModel>(
-        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, Action<HttpContext>? request = null)
+        string partialPath, TModel model, IEnumerable<KeyValuePair<string, object?>>? viewData = null, Action<HttpContext>? request = null,
+        CultureInfo? culture = null)
     {
+        if (culture is not null)
+        {
+            CultureInfo.CurrentCulture = culture;
+            CultureInfo.CurrentUICulture = culture;
+        }
+        _renders.AddOrUpdate(partialPath, 1, static (_, count) => count + 1);
         // A render that sets up its own request gets a context of its own: what it sets must not reach later renders.
         var context = request is null ? _contexts.Get() : new RenderContext(scopeFactory);
         request?.Invoke(context.Http);

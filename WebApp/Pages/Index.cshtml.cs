@@ -1,12 +1,16 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using WebApp.Chat;
 using WebApp.Data;
+using WebApp.Localization;
 
 namespace WebApp.Pages;
 
-public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimeProvider clock, ILogger<IndexModel> logger) : PageModel
+public sealed class IndexModel(
+    AppDbContext db, IPresenceStore presence, TimeProvider clock, IStringLocalizer<SiteText> t,
+    IStringLocalizer<WebApp.Pages.Rooms.RoomsText> roomsText, ILogger<IndexModel> logger) : PageModel
 {
     public sealed record RoomSummary(int Id, string Slug, string Name, bool IsPrivate, int MessageCount, DateTime? LastActivity);
 
@@ -47,15 +51,15 @@ public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimePro
         var key = UserText.Key(name);
         if (cleaned.Problem == UserTextProblem.Blank)
         {
-            ModelState.AddModelError("Input.Name", "Give the room a name.");
+            ModelState.AddModelError("Input.Name", t["Give the room a name."]);
         }
         else if (!cleaned.IsValid)
         {
-            ModelState.AddModelError("Input.Name", cleaned.Reason);
+            ModelState.AddModelError("Input.Name", WebApp.Pages.Rooms.RoomModel.Unreadable(roomsText, cleaned));
         }
         else if (name.Length > Room.NameMaxLength)
         {
-            ModelState.AddModelError("Input.Name", $"Room names can be at most {Room.NameMaxLength} characters ({name.Length} given).");
+            ModelState.AddModelError("Input.Name", t["Room names can be at most {0} characters ({1} given).", Room.NameMaxLength, name.Length]);
         }
         else if (await db.Rooms.AnyAsync(r => r.CreatedById == ownerId && r.NormalizedName == key))
         {
@@ -85,7 +89,7 @@ public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimePro
         {
             // The same slug, or this owner's same name, was taken a moment ago: ask for another try rather than guessing.
             var sameName = await db.Rooms.AnyAsync(r => r.CreatedById == ownerId && r.NormalizedName == key);
-            ModelState.AddModelError("Input.Name", sameName ? DuplicateName(name) : "A room with a similar name was just created; please try again.");
+            ModelState.AddModelError("Input.Name", sameName ? DuplicateName(name) : t["A room with a similar name was just created; please try again."]);
             logger.LogInformation("Room not created for user {UserId}: {Reason}", ownerId, ModelState["Input.Name"]!.Errors[0].ErrorMessage);
             return await InvalidAsync();
         }
@@ -99,17 +103,17 @@ public sealed class IndexModel(AppDbContext db, IPresenceStore presence, TimePro
         return LocalRedirect(roomUrl);
     }
 
-    private static string DuplicateName(string name) => $"You already have a room called {UserText.Isolate(name)}.";
+    private string DuplicateName(string name) => t["You already have a room called {0}.", UserText.Isolate(name)];
 
     public int PeopleOnlineIn(RoomSummary room) => _online.GetValueOrDefault(room.Id);
 
     /// <summary>What the signed-in person has not read in the room; null when signed out (the list then shows no counts).</summary>
     public UnreadCount? UnreadIn(RoomSummary room) => _unread?.GetValueOrDefault(room.Id);
 
-    /// <summary>The badge's words, read out as they are shown: "3 unread", "3 unread, 1 mention".</summary>
-    public static string BadgeText(UnreadCount counts) =>
-        counts.Mentions == 0 ? $"{counts.Messages} unread"
-            : $"{counts.Messages} unread, {counts.Mentions} {(counts.Mentions == 1 ? "mention" : "mentions")}";
+    /// <summary>The badge's words, read out as they are shown: "3 unread", "3 unread, 1 mention" (one sentence per plural form).</summary>
+    public string BadgeText(UnreadCount counts) =>
+        counts.Mentions == 0 ? t["{0} unread", counts.Messages]
+            : t.Plural(counts.Mentions, "{0} unread, {1} mention", "{0} unread, {1} mentions", counts.Messages, counts.Mentions);
 
     /// <summary>htmx gets just the form back, with its errors; without JavaScript the whole page is shown again.</summary>
     private async Task<IActionResult> InvalidAsync()

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Razor.TagHelpers;
+using WebApp.Localization;
 
 namespace WebApp.Pages;
 
@@ -14,9 +15,9 @@ namespace WebApp.Pages;
 /// Output: <c>&lt;time datetime="2026-11-30T09:41:00.000Z" data-local="Europe/Berlin" title="2026-11-30 10:41"&gt;10:41&lt;/time&gt;</c>.
 /// <c>datetime</c> is the instant in UTC (HTML's "global date and time string"); <c>data-local</c> names the zone
 /// the text is in (absent for UTC), and the script re-renders any element whose zone is not the browser's. The
-/// wording must match local-time.js's: <see cref="TimeFormat.Moment"/> is "HH:mm" today (in that zone), else
-/// "MMM d, HH:mm"; <see cref="TimeFormat.Date"/> is "MMM d, yyyy"; <see cref="TimeFormat.Day"/> is
-/// "dddd, MMMM d, yyyy"; the title is always "yyyy-MM-dd HH:mm".
+/// wording is the reader's culture's and must match local-time.js's (which formats with the browser's
+/// <c>Intl.DateTimeFormat</c> in <c>&lt;html lang&gt;</c>): see <see cref="Patterns"/>; the title is always
+/// "yyyy-MM-dd HH:mm" in every language.
 /// </para>
 /// </summary>
 [HtmlTargetElement("time", Attributes = "utc")]
@@ -44,12 +45,13 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
         var local = TimeZoneInfo.ConvertTimeFromUtc(utc, zone ?? TimeZoneInfo.Utc);
         var today = TimeZoneInfo.ConvertTimeFromUtc(clock.GetUtcNow().UtcDateTime, zone ?? TimeZoneInfo.Utc).Date;
         var culture = CultureInfo.CurrentCulture;
+        var patterns = Patterns(culture);
         var text = Format switch
         {
-            TimeFormat.Date => local.ToString("MMM d, yyyy", culture),
-            TimeFormat.Day => local.ToString("dddd, MMMM d, yyyy", culture),
+            TimeFormat.Date => local.ToString(patterns.Date, culture),
+            TimeFormat.Day => local.ToString(patterns.Day, culture),
             _ when local.Date == today => local.ToString("HH:mm", culture),
-            _ => local.ToString("MMM d, HH:mm", culture),
+            _ => local.ToString(patterns.Moment, culture),
         };
         output.Attributes.SetAttribute("datetime", utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         output.Attributes.SetAttribute("title", local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + (zone is null ? " UTC" : ""));
@@ -57,6 +59,24 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
         if (Format != TimeFormat.Moment) output.Attributes.SetAttribute("data-format", Format == TimeFormat.Date ? "date" : "day");
         output.Content.SetContent(zone is null && Format == TimeFormat.Moment ? text + " UTC" : text);
     }
+
+    /// <summary>
+    /// The .NET patterns (custom date and time format strings) of each format in <paramref name="culture"/>'s language,
+    /// written to give exactly what <c>Intl.DateTimeFormat</c> (ECMA-402, CLDR data) gives for local-time.js's options,
+    /// so the page does not change when the script runs. A moment today is "HH:mm" in every language.
+    /// <list type="table">
+    /// <listheader><term>language</term><description>moment (not today) · date · day</description></listheader>
+    /// <item><term>en</term><description>"Nov 30, 10:28" · "Nov 30, 2026" · "Monday, November 30, 2026"</description></item>
+    /// <item><term>ja</term><description>"11月30日 10:28" · "2026年11月30日" · "2026年11月30日月曜日"</description></item>
+    /// <item><term>zh-Hans</term><description>"11月30日 10:28" · "2026年11月30日" · "2026年11月30日星期一"</description></item>
+    /// </list>
+    /// </summary>
+    public static (string Moment, string Date, string Day) Patterns(CultureInfo culture) => SiteCultures.Find(culture.Name) switch
+    {
+        // CJK calendars write year, month and day with their own characters and no spaces, the weekday last.
+        "ja" or "zh-Hans" => ("M月d日 HH:mm", "yyyy年M月d日", "yyyy年M月d日dddd"),
+        _ => ("MMM d, HH:mm", "MMM d, yyyy", "dddd, MMMM d, yyyy"),
+    };
 
     /// <summary>Renders <paramref name="http"/>'s times in <paramref name="zone"/> as if its cookie named it (null: UTC, no cookie).</summary>
     public static void SetReaderZone(HttpContext http, TimeZoneInfo? zone) => http.Items[typeof(LocalTimeTagHelper)] = zone;
@@ -80,12 +100,12 @@ public sealed class LocalTimeTagHelper(TimeProvider clock) : TagHelper
 /// <summary>How a <see cref="LocalTimeTagHelper"/> shows its instant.</summary>
 public enum TimeFormat
 {
-    /// <summary>"HH:mm" today, else "MMM d, HH:mm": when a message was sent or a room was last active.</summary>
+    /// <summary>"HH:mm" today, else the culture's month, day and time ("MMM d, HH:mm" in English): when a message was sent or a room was last active.</summary>
     Moment,
 
-    /// <summary>"MMM d, yyyy": a calendar date, e.g. when an account was created.</summary>
+    /// <summary>The culture's calendar date ("MMM d, yyyy" in English), e.g. when an account was created.</summary>
     Date,
 
-    /// <summary>"dddd, MMMM d, yyyy": the day a stretch of messages was sent, above them.</summary>
+    /// <summary>The culture's day with its weekday ("dddd, MMMM d, yyyy" in English): the day a stretch of messages was sent, above them.</summary>
     Day,
 }

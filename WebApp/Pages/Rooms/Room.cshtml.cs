@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using WebApp.Auth;
 using WebApp.Chat;
@@ -25,6 +27,7 @@ public sealed class RoomModel(
     IRevocationBus revocations,
     TimeProvider clock,
     IOptions<ChatOptions> chatOptions,
+    IStringLocalizer<RoomsText> t,
     ILogger<RoomModel> logger) : PageModel
 {
     public sealed record MemberView(string UserId, string DisplayName);
@@ -86,10 +89,10 @@ public sealed class RoomModel(
         if (before is null)
         {
             // Keyed by the event number just read, so what is served is never older than it (RoomHistoryCache).
-            var latest = await histories.LatestAsync(Room.Id, EventSeq, LocalTimeTagHelper.ReaderZone(HttpContext));
+            var latest = await histories.LatestAsync(Room.Id, EventSeq, LocalTimeTagHelper.ReaderZone(HttpContext), CultureInfo.CurrentUICulture);
             (History, HasOlder) = (latest.Messages, latest.HasOlder);
             FirstUnreadIndex = FirstUnread(History, LastReadSeq, CurrentUserId);
-            LatestHistory = new RoomHistory(latest, CurrentUserId, FirstUnreadIndex, await histories.DividerAsync());
+            LatestHistory = new RoomHistory(latest, CurrentUserId, FirstUnreadIndex, await histories.DividerAsync(CultureInfo.CurrentUICulture));
         }
         else
         {
@@ -183,7 +186,7 @@ public sealed class RoomModel(
                 || await db.RoomMembers.AnyAsync(m => m.RoomId == Room.Id && m.UserId == invitee.Id);
             if (alreadyIn)
             {
-                problem = $"{UserText.Isolate(invitee.EffectiveDisplayName)} is already in this room.";
+                problem = t["{0} is already in this room.", UserText.Isolate(invitee.EffectiveDisplayName)];
             }
             else
             {
@@ -269,8 +272,8 @@ public sealed class RoomModel(
     private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(UserManager<AppUser> users, string? wanted)
     {
         var cleaned = UserText.Clean(wanted, UserTextShape.Line);
-        if (cleaned.Problem == UserTextProblem.Blank) return (null, "Enter a display name or an email.");
-        if (!cleaned.IsValid) return (null, cleaned.Reason);
+        if (cleaned.Problem == UserTextProblem.Blank) return (null, t["Enter a display name or an email."]);
+        if (!cleaned.IsValid) return (null, Unreadable(t, cleaned));
         var nameOrEmail = cleaned.Text;
         var key = UserText.Key(nameOrEmail);
         // Decided on the key, so a full-width "＠" (U+FF20) also means an email.
@@ -278,15 +281,64 @@ public sealed class RoomModel(
         {
             // The user manager's NormalizeEmail is UserText.Key (AppUserManager).
             var byEmail = await users.FindByEmailAsync(nameOrEmail);
-            return byEmail is null ? (null, $"Nobody has the email {UserText.Isolate(nameOrEmail)}.") : (byEmail, null);
+            return byEmail is null ? (null, t["Nobody has the email {0}.", UserText.Isolate(nameOrEmail)]) : (byEmail, null);
         }
 
         var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
         return matches.Count switch
         {
-            0 => (null, $"Nobody is called {UserText.Isolate(nameOrEmail)}."),
+            0 => (null, t["Nobody is called {0}.", UserText.Isolate(nameOrEmail)]),
             1 => (matches[0], null),
-            _ => (null, $"More than one person is called {UserText.Isolate(nameOrEmail)}; use their email instead."),
+            _ => (null, t["More than one person is called {0}; use their email instead.", UserText.Isolate(nameOrEmail)]),
         };
     }
+
+    /// <summary>Why one line of text (a name, a search) was refused, in the reader's language (<see cref="CleanedText.Reason"/> is English).</summary>
+    public static LocalizedString Unreadable(IStringLocalizer<RoomsText> t, CleanedText cleaned) => cleaned.Problem switch
+    {
+        UserTextProblem.ControlCharacter when cleaned.Offender is '\n' or '\r' or '\t' or 0x85 or 0x2028 or 0x2029 =>
+            t["This must be one line: line breaks and tabs are not allowed."],
+        UserTextProblem.ControlCharacter => t["Control characters are not allowed (U+{0} found).", $"{cleaned.Offender:X4}"],
+        UserTextProblem.LoneSurrogate => t["The text holds half a character (U+{0}).", $"{cleaned.Offender:X4}"],
+        _ => t["Nothing in this text would show."],
+    };
+
+    /// <summary>
+    /// Every text chat.js shows, by the name chat.js looks it up with, in the reader's language: the JSON object of the
+    /// room page's <c>#chat-text</c> data block. Placeholders (<c>{0}</c>, <c>{1}</c>) are filled in by the script.
+    /// </summary>
+    public static string ScriptTexts(IStringLocalizer<RoomsText> t) => System.Text.Json.JsonSerializer.Serialize(
+        ScriptTextKeys.ToDictionary(entry => entry.Key, entry => t[entry.Value].Value));
+
+    /// <summary>chat.js's name for each text, and its key in <see cref="RoomsText"/>.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ScriptTextKeys = new Dictionary<string, string>
+    {
+        ["connecting"] = "Connecting…",
+        ["live"] = "Live",
+        ["reconnecting"] = "Reconnecting…",
+        ["offline"] = "Offline",
+        ["denied"] = "No access",
+        ["noAccess"] = "You no longer have access to this room.",
+        ["sending"] = "Sending…",
+        ["sendingRate"] = "Sending… (waiting for the rate limit)",
+        ["notSent"] = "Not sent: {0}",
+        ["sendAgain"] = "Send again",
+        ["edit"] = "Edit",
+        ["delete"] = "Delete",
+        ["tooLong"] = "Messages can be at most {0} characters; this one has {1}. Shorten it or split it in two.",
+        ["charsOver"] = "{0} characters over the limit of {1}",
+        ["charsLeft"] = "{0} characters left",
+        ["mentioned"] = "{0} mentioned you in {1}",
+        ["messageActions"] = "Message actions",
+        ["editMessage"] = "Edit message",
+        ["editHint"] = "Enter to save · Shift+Enter for a new line · Escape to cancel",
+        ["save"] = "Save",
+        ["cancel"] = "Cancel",
+        ["editOffline"] = "Not connected: your edit is kept here; save it again when the badge says Live.",
+        ["deleteOffline"] = "Not connected: the message was not deleted; try again when the badge says Live.",
+        ["someone"] = "Someone",
+        ["typingOne"] = "{0} is typing…",
+        ["typingTwo"] = "{0} and {1} are typing…",
+        ["typingSeveral"] = "Several people are typing…",
+    };
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +14,7 @@ namespace WebApp.Pages.Rooms;
 
 /// <summary>
 /// The room page's latest history (<see cref="ChatOptions.HistorySize"/> messages), read and rendered once per room
-/// state and reader time zone and shared by every reader of that zone: the rendering of 50 messages and their query
+/// state, reader time zone and language, and shared by every reader of that zone and language: the rendering of 50 messages and their query
 /// were most of a page view's cost. Each reader's own parts (their messages marked <c>mine</c>, the unread divider)
 /// are applied per request by <see cref="RoomHistory"/>.
 /// </summary>
@@ -45,17 +47,20 @@ public sealed class RoomHistoryCache(
 
     private static readonly TimeSpan Unused = TimeSpan.FromMinutes(10);
 
-    private string? _divider;
+    /// <summary>The unread divider's markup per culture name: it has words in it.</summary>
+    private readonly ConcurrentDictionary<string, string> _dividers = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The room's latest history as it stands at event <paramref name="eventSeq"/> or later, rendered for a reader in
-    /// <paramref name="zone"/> (null: no zone cookie, times in UTC).
+    /// <paramref name="zone"/> (null: no zone cookie, times in UTC) who reads <paramref name="culture"/> (its words,
+    /// "Message deleted", "(edited)", and its dates).
     /// </summary>
-    public async Task<SharedHistory> LatestAsync(int roomId, long eventSeq, TimeZoneInfo? zone)
+    public async Task<SharedHistory> LatestAsync(int roomId, long eventSeq, TimeZoneInfo? zone, CultureInfo culture)
     {
-        // The day matters too: a time from today shows as "HH:mm", from another day with its date.
+        // The day matters too: a time from today shows as "HH:mm", from another day with its date. So does the
+        // language: a Japanese reader must never be served what was rendered for an English one.
         var today = Today(zone);
-        var key = (roomId, eventSeq, zone?.Id, today);
+        var key = (roomId, eventSeq, zone?.Id, today, culture.Name);
         if (_entries.TryGetValue(key, out Task<SharedHistory>? known) && known is not null)
         {
             // A failed fill is not kept: the next reader tries again.
@@ -65,7 +70,7 @@ public sealed class RoomHistoryCache(
 
         // Taken before reading: a rename that lands while this fills cancels it, and the entry goes on arrival.
         var authors = new CancellationChangeToken(Volatile.Read(ref _authors).Token);
-        var fill = FillAsync(roomId, zone);
+        var fill = FillAsync(roomId, zone, culture);
         using (var entry = _entries.CreateEntry(key))
         {
             entry.Size = 1;
@@ -91,9 +96,10 @@ public sealed class RoomHistoryCache(
         Interlocked.Exchange(ref _authors, new CancellationTokenSource()).Cancel();
     }
 
-    /// <summary>The unread divider's markup, from the same partial <c>_Messages</c> renders it with.</summary>
-    public async ValueTask<string> DividerAsync() =>
-        _divider ??= await renderer.RenderAsync(RazorPartialRenderer.UnreadDividerPartial, (object?)null);
+    /// <summary>The unread divider's markup in <paramref name="culture"/>, from the same partial <c>_Messages</c> renders it with.</summary>
+    public async ValueTask<string> DividerAsync(CultureInfo culture) =>
+        _dividers.TryGetValue(culture.Name, out var known) ? known
+            : _dividers[culture.Name] = await renderer.RenderAsync(RazorPartialRenderer.UnreadDividerPartial, (object?)null, culture: culture);
 
     public void Dispose()
     {
@@ -110,7 +116,7 @@ public sealed class RoomHistoryCache(
             .OrderByDescending(m => m.Seq)
             .Take(count));
 
-    private async Task<SharedHistory> FillAsync(int roomId, TimeZoneInfo? zone)
+    private async Task<SharedHistory> FillAsync(int roomId, TimeZoneInfo? zone, CultureInfo culture)
     {
         var size = options.Value.HistorySize;
         List<ChatMessage> newestFirst;
@@ -121,7 +127,7 @@ public sealed class RoomHistoryCache(
         var messages = newestFirst.Take(size).Reverse().ToList();
         // Rendered outside any request: no reader, so nothing is marked "mine" and there is no divider (RoomHistory adds them).
         var html = await renderer.RenderAsync(RazorPartialRenderer.MessagesPartial, messages,
-            [new(RoomFrames.HistoryKey, true)], request => LocalTimeTagHelper.SetReaderZone(request, zone));
+            [new(RoomFrames.HistoryKey, true)], request => LocalTimeTagHelper.SetReaderZone(request, zone), culture);
         return SharedHistory.Locate(messages, newestFirst.Count > size, html);
     }
 }

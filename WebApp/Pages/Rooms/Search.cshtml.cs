@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Localization;
 using WebApp.Chat;
 using WebApp.Data;
 
@@ -18,7 +19,7 @@ namespace WebApp.Pages.Rooms;
 /// </summary>
 [Authorize]
 [EnableRateLimiting(SearchRateLimit.Policy)]
-public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogger<SearchModel> logger) : PageModel
+public sealed class SearchModel(AppDbContext db, RoomDirectory directory, IStringLocalizer<RoomsText> t, ILogger<SearchModel> logger) : PageModel
 {
     public const int PageSize = 20;
 
@@ -49,11 +50,18 @@ public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogge
         Q = q;
         Query = SearchQuery.Parse(q);
         if (Query.Problem == SearchQueryProblem.Blank) return Page();
-        if (!Query.IsValid) return Refuse(Query.Reason!);
+        if (!Query.IsValid) return Refuse(Query.Problem switch
+        {
+            SearchQueryProblem.TooLong => t["Search for at most {0} characters (this was {1}).", SearchQuery.MaxChars, q!.Length],
+            SearchQueryProblem.TooManyTerms => t["Search for at most {0} words (this was {1}).", SearchQuery.MaxTerms,
+                UserText.Clean(q, UserTextShape.Line).Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+                    .Where(UserText.IsVisible).Distinct(StringComparer.OrdinalIgnoreCase).Count()],
+            _ => RoomModel.Unreadable(t, UserText.Clean(q, UserTextShape.Line)),
+        });
         if (page is not null)
         {
             if (!int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > MaxPage)
-                return Refuse($"The page number must be a whole number from 1 to {MaxPage}.");
+                return Refuse(t["The page number must be a whole number from 1 to {0}.", MaxPage]);
             PageNumber = number;
         }
         Results = await MessageSearch.FindAsync(db, Room.Id, Query, PageNumber, PageSize, HttpContext.RequestAborted);
@@ -66,10 +74,10 @@ public sealed class SearchModel(AppDbContext db, RoomDirectory directory, ILogge
     /// <summary>The message in its place: the room's history ending with it (the archive view, <c>?before=</c>).</summary>
     public string ContextLink(SearchHit hit) => $"/rooms/{Uri.EscapeDataString(Room.Slug)}?before={hit.Seq + 1}#m-{hit.Id}";
 
-    private PageResult Refuse(string reason)
+    private PageResult Refuse(LocalizedString reason)
     {
-        // The reason, not the query: what people search for is theirs.
-        logger.LogInformation("Search in room {Room} refused with 400: {Reason}", Room.Slug, reason);
+        // The reason (its English key), not the query: what people search for is theirs.
+        logger.LogInformation("Search in room {Room} refused with 400: {Reason}", Room.Slug, reason.Name);
         Problem = reason;
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();

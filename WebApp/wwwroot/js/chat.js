@@ -31,7 +31,14 @@
     // Reconnects are ours, because each one needs a new token first.
     htmx.config.ws = { ...htmx.config.ws, reconnect: false, pauseOnBackground: false };
 
-    const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', denied: 'No access' };
+    // Every text shown here comes from the page, in its language (#chat-text, RoomModel.ScriptTexts).
+    const texts = JSON.parse(document.getElementById('chat-text')?.textContent || '{}');
+    /** A text with its {0}, {1}… placeholders filled in. */
+    const say = (name, ...values) => (texts[name] ?? name).replace(/\{(\d+)\}/g, (whole, i) => String(values[Number(i)] ?? whole));
+    /** A text as nodes, its placeholders filled with the given nodes (e.g. names in bidi isolates): never concatenated pieces. */
+    const sayNodes = (name, ...nodes) => (texts[name] ?? name).split(/(\{\d+\})/)
+        .map((part) => /^\{\d+\}$/.test(part) ? nodes[Number(part.slice(1, -1))] : part).filter((part) => part !== '' && part !== undefined);
+    const labels = { connecting: say('connecting'), live: say('live'), reconnecting: say('reconnecting'), offline: say('offline'), denied: say('denied') };
     const UNAUTHORIZED = 4001;
     const FORBIDDEN = 4003;
     let state = 'offline';
@@ -174,7 +181,7 @@
         editFailed();
         if (event.detail.code === FORBIDDEN) {
             setState('denied');
-            showError('You no longer have access to this room.');
+            showError(say('noAccess'));
             form.querySelectorAll('textarea, button').forEach((control) => { control.disabled = true; });
             stopEditing(false);
             for (const button of messages.querySelectorAll('.message-actions')) button.remove();
@@ -244,7 +251,7 @@
         bubble.dataset.clientId = message.clientId;
         const meta = document.createElement('header');
         meta.className = 'message-meta';
-        meta.textContent = 'Sending…';
+        meta.textContent = say('sending');
         const text = document.createElement('p');
         text.className = 'message-text';
         text.textContent = message.text;
@@ -306,7 +313,7 @@
         if (!message || !bubble) return false;
         if (reason === 'rate') {
             // Over the budget: wait a moment and send everything still waiting, in order.
-            bubble.querySelector('.message-meta').textContent = 'Sending… (waiting for the rate limit)';
+            bubble.querySelector('.message-meta').textContent = say('sendingRate');
             clearTimeout(rateRetryTimer);
             rateRetryTimer = setTimeout(() => { for (const waiting of unacknowledged) transmit(waiting); }, 1100);
             return true;
@@ -316,11 +323,11 @@
         savePending();
         bubble.classList.add('failed');
         const meta = bubble.querySelector('.message-meta');
-        meta.textContent = 'Not sent: ' + text + ' ';
+        meta.textContent = say('notSent', text) + ' ';
         const retry = document.createElement('button');
         retry.type = 'button';
         retry.className = 'btn btn-link btn-sm retry-message';
-        retry.textContent = reason === 'failed' ? 'Send again' : 'Edit';
+        retry.textContent = reason === 'failed' ? say('sendAgain') : say('edit');
         retry.addEventListener('click', () => {
             bubble.remove();
             if (reason === 'failed') {
@@ -348,7 +355,7 @@
         }
         if (text.length > maxChars) {
             // Refused here, whole: nothing is cut and the text stays for the person to shorten.
-            showError(`Messages can be at most ${maxChars} characters; this one has ${text.length}. Shorten it or split it in two.`);
+            showError(say('tooLong', maxChars, text.length));
             input.focus();
             return;
         }
@@ -401,8 +408,8 @@
         counter.dataset.over = String(length > maxChars);
         // Empty while hidden: it is part of the composer's description, which includes hidden text it points to.
         counter.textContent = counter.hidden ? ''
-            : length > maxChars ? `${length - maxChars} characters over the limit of ${maxChars}`
-            : `${maxChars - length} characters left`;
+            : length > maxChars ? say('charsOver', length - maxChars, maxChars)
+            : say('charsLeft', maxChars - length);
     }
 
     // ---- Receiving -----------------------------------------------------------------------------------------
@@ -653,7 +660,7 @@
         if (!('Notification' in window) || Notification.permission !== 'granted') return;
         const author = message.querySelector('.message-author')?.textContent ?? '';
         const text = message.querySelector('.message-text')?.textContent ?? '';
-        const notification = new Notification(`${author} mentioned you in ${roomName}`, { body: text.slice(0, 200), tag: message.id });
+        const notification = new Notification(say('mentioned', author, roomName), { body: text.slice(0, 200), tag: message.id });
         notification.addEventListener('click', () => {
             window.focus();
             message.scrollIntoView({ block: 'center' });
@@ -675,7 +682,7 @@
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'message-actions';
-        button.setAttribute('aria-label', 'Message actions');
+        button.setAttribute('aria-label', say('messageActions'));
         button.setAttribute('aria-haspopup', 'menu');
         button.setAttribute('aria-expanded', 'false');
         button.textContent = '⋯';
@@ -714,9 +721,9 @@
         menu.id = 'message-menu';
         menu.className = 'message-menu';
         menu.setAttribute('role', 'menu');
-        menu.setAttribute('aria-label', 'Message actions');
-        if (message.dataset.authorId === myId) menu.append(menuItem('Edit', 'edit', () => startEditing(message, button)));
-        menu.append(menuItem('Delete', 'delete', () => confirmDelete(message, button)));
+        menu.setAttribute('aria-label', say('messageActions'));
+        if (message.dataset.authorId === myId) menu.append(menuItem(say('edit'), 'edit', () => startEditing(message, button)));
+        menu.append(menuItem(say('delete'), 'delete', () => confirmDelete(message, button)));
         button.after(menu);
         // Below the list's end nothing scrolls into view (the list grows upwards from there): near the bottom the
         // menu opens upwards.
@@ -789,22 +796,22 @@
         field.id = 'edit-' + message.id;
         field.dir = 'auto';
         field.rows = 2;
-        field.setAttribute('aria-label', 'Edit message');
+        field.setAttribute('aria-label', say('editMessage'));
         field.setAttribute('aria-describedby', 'edit-hint-' + message.id);
         field.value = text.textContent;
         const hint = document.createElement('p');
         hint.id = 'edit-hint-' + message.id;
         hint.className = 'message-edit-hint';
-        hint.textContent = 'Enter to save · Shift+Enter for a new line · Escape to cancel';
+        hint.textContent = say('editHint');
         const save = document.createElement('button');
         save.type = 'button';
         save.className = 'btn btn-sm btn-primary message-edit-save';
-        save.textContent = 'Save';
+        save.textContent = say('save');
         save.addEventListener('click', saveEdit);
         const cancel = document.createElement('button');
         cancel.type = 'button';
         cancel.className = 'btn btn-sm btn-outline-secondary message-edit-cancel';
-        cancel.textContent = 'Cancel';
+        cancel.textContent = say('cancel');
         cancel.addEventListener('click', () => stopEditing(true));
         const actions = document.createElement('div');
         actions.className = 'message-edit-actions';
@@ -842,7 +849,7 @@
             return;
         }
         if (!isOpen()) {
-            showError('Not connected: your edit is kept here; save it again when the badge says Live.');
+            showError(say('editOffline'));
             return;
         }
         showError('');
@@ -890,7 +897,7 @@
         const message = document.getElementById(id);
         if (!message || isDeleted(message)) return;
         if (!isOpen()) {
-            showError('Not connected: the message was not deleted; try again when the badge says Live.');
+            showError(say('deleteOffline'));
             return;
         }
         showError('');
@@ -920,7 +927,7 @@
         if (!userId || userId === myId) return;
         const previous = typists.get(userId);
         if (previous) typists.delete(userId);
-        typists.set(userId, { name: name || 'Someone', until: performance.now() + TYPING_SHOWN_MS });
+        typists.set(userId, { name: name || say('someone'), until: performance.now() + TYPING_SHOWN_MS });
         showTypists();
     }
 
@@ -939,9 +946,9 @@
         // Only a different line is written, so screen readers are not told the same thing again.
         if (key !== typingShown) {
             typingShown = key;
-            const parts = names.length === 1 ? [isolate(names[0]), ' is typing…']
-                : names.length === 2 ? [isolate(names[0]), ' and ', isolate(names[1]), ' are typing…']
-                : names.length > 2 ? ['Several people are typing…']
+            const parts = names.length === 1 ? sayNodes('typingOne', isolate(names[0]))
+                : names.length === 2 ? sayNodes('typingTwo', isolate(names[0]), isolate(names[1]))
+                : names.length > 2 ? [say('typingSeveral')]
                 : [];
             typingLine.replaceChildren(...parts);
         }

@@ -1,6 +1,7 @@
-// Shows every <time datetime> in the reader's own time zone, worded as the server words it (LocalTimeTagHelper):
-// "HH:mm" today, else "MMM d, HH:mm"; data-format="date" is "MMM d, yyyy", "day" is "dddd, MMMM d, yyyy"; the title
-// is "yyyy-MM-dd HH:mm".
+// Shows every <time datetime> in the reader's own time zone and language (<html lang>), worded as the server words it
+// (LocalTimeTagHelper.Patterns): "HH:mm" today, else month, day and time ("Nov 30, 10:28", ja/zh "11月30日 10:28");
+// data-format="date" is the date ("Nov 30, 2026", "2026年11月30日"), "day" the date with its weekday; the title is
+// "yyyy-MM-dd HH:mm" in every language.
 // The server already renders times in the zone this browser reported in the `tz` cookie (data-local names it), so
 // on a page it rendered nothing changes; only times in another zone (a first visit, a trip, live messages rendered
 // once for everyone in UTC) are rewritten, and the cookie is set (again) for the next page.
