@@ -14,17 +14,17 @@ namespace WebApp.Tests.Browser;
 public sealed class LocalizedSiteWalkTests(ChatServer server, ChromiumBrowser chromium)
 {
     /// <summary>
-    /// Latin words allowed on a translated page: the brand, abbreviations the languages themselves use, and names of
-    /// other products (authenticator apps).
+    /// Latin words allowed on a translated page: the brand, abbreviations the languages themselves use (UTC, QR,
+    /// TOTP), the names printed on keys (Enter, Shift) and names of other products (authenticator apps).
     /// </summary>
     private static readonly string[] AllowedWords =
     [
-        "Chat", "UTC", "QR", "URL", "Microsoft", "Authenticator", "Google", "Android", "iOS",
+        "Chat", "UTC", "QR", "URL", "TOTP", "Enter", "Shift", "Microsoft", "Authenticator", "Google", "Android", "iOS",
     ];
 
     /// <summary>Where people's own words, codes and language names are shown (never translated).</summary>
     private const string NotUiText =
-        "script, style, noscript, template, kbd, code, pre, bdi, [lang='en'], [translate='no'], .brand, #account-link, " +
+        "script, style, noscript, template, kbd, code, pre, bdi, [lang='en'], [translate='no'], .brand, #account-link, #room-title, " +
         ".message-text, .message-author, .room-name, .room-title-text, .room-link, .presence-name, .profile-card-name, " +
         ".search-result-text, .mention, input:not([type=submit]):not([type=button]), textarea";
 

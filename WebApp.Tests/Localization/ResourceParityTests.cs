@@ -68,6 +68,25 @@ public sealed partial class ResourceParityTests
         Assert.True(problems.Count == 0, $"{baseName}:\n{string.Join('\n', problems)}");
     }
 
+    /// <summary>
+    /// Two keys of one file that differ only in case ("Personal data", "Personal Data") are one key once compiled,
+    /// and a page asking for the other shows English; read from the .resx sources, as the compiled sets hold only one.
+    /// </summary>
+    [Fact]
+    public void No_resource_file_has_two_keys_that_differ_only_in_case()
+    {
+        var root = Path.Combine(WebApp.Tests.Infrastructure.PublishedSite.RepositoryRoot, "WebApp");
+        var problems = Directory.EnumerateFiles(root, "*.resx", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .SelectMany(file => System.Xml.Linq.XDocument.Load(file).Root!.Elements("data")
+                .Select(data => (string)data.Attribute("name")!)
+                .GroupBy(key => key, StringComparer.OrdinalIgnoreCase).Where(keys => keys.Count() > 1)
+                .Select(keys => $"{Path.GetRelativePath(root, file)}: \"{string.Join("\", \"", keys)}\""))
+            .ToList();
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
     [Fact]
     public void A_translation_without_a_key_of_English_is_found()
     {
