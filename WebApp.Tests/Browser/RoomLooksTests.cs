@@ -22,31 +22,8 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
     public Task The_room_follows_the_colour_scheme_and_fits_the_screen(bool phone, ColorScheme scheme) =>
         ChromiumBrowser.WithScreenshotsOnFailureAsync($"{nameof(The_room_follows_the_colour_scheme_and_fits_the_screen)}-{phone}-{scheme}", async pages =>
         {
-            var site = servers.DirectAddress;
-            using var alice = new SiteClient(site);
-            using var bob = new SiteClient(site);
-            var slug = await alice.SignUpBothWithRoomAsync(bob, "Design review 設計レビュー");
-            await alice.SetDisplayNameAsync($"Aiko {Guid.NewGuid().ToString("N")[..4]}");
-            var bobName = $"Bo {Guid.NewGuid().ToString("N")[..4]}";
-            await bob.SetDisplayNameAsync(bobName);
-            using (var aliceSocket = await alice.ConnectAsync(slug))
-            using (var bobSocket = await bob.ConnectAsync(slug))
-            {
-                foreach (var (socket, text) in new[]
-                {
-                    (aliceSocket, "Morning! The new layout is up on staging."),
-                    (aliceSocket, "Notes are at https://example.com/review/42"),
-                    (bobSocket, $"Looks good. 明日の会議で話しましょう。"),
-                    (aliceSocket, $"@{bobName} can you check the phone view?"),
-                    (bobSocket, "On it."),
-                })
-                {
-                    var clientId = Guid.NewGuid().ToString("N");
-                    await socket.SendMessageAsync(text, clientId);
-                    while (!(await socket.ReceiveTextAsync()).Contains($"data-client-id=\"{clientId}\"", StringComparison.Ordinal)) { }
-                }
-            }
-
+            var (bob, slug) = await ConversationAsync("Design review 設計レビュー", EnglishConversation);
+            using var _ = bob;
             var page = await chromium.NewPageAsAsync(bob, new()
             {
                 ColorScheme = scheme,
@@ -69,4 +46,100 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
             Directory.CreateDirectory(directory);
             await page.ScreenshotAsync(new() { Path = Path.Combine(directory, $"room-{(phone ? "phone" : "desktop")}-{scheme.ToString().ToLowerInvariant()}.png") });
         });
+
+    private static readonly string[] EnglishConversation =
+    [
+        "Morning! The new layout is up on staging.",
+        "Notes are at https://example.com/review/42",
+        "Looks good. 明日の会議で話しましょう。",
+        "@{bob} can you check the phone view?",
+        "On it.",
+    ];
+
+    private static readonly string[] JapaneseConversation =
+    [
+        "おはようございます！新しいレイアウトをステージングに上げました。",
+        "メモは https://example.com/review/42 にあります",
+        "いいですね。明日の会議で話しましょう。",
+        "@{bob} スマホ表示を確認してもらえますか？",
+        "了解です。",
+    ];
+
+    private static readonly string[] ChineseConversation =
+    [
+        "早上好！新的布局已经部署到预发布环境了。",
+        "笔记在 https://example.com/review/42",
+        "看起来不错。明天开会再讨论吧。",
+        "@{bob} 能帮忙看一下手机上的显示吗？",
+        "好的，马上看。",
+    ];
+
+    /// <summary>
+    /// The room page in the person's language (ja, zh-Hans) on a desktop and a phone: &lt;html lang&gt; matches,
+    /// nothing scrolls sideways, and no button, badge or the room title is cut or pushed out by longer or wider text;
+    /// each view is saved as <c>screenshots/docs/room-{desktop|phone}-{ja|zh-Hans}.png</c> (copied to docs/screenshots).
+    /// </summary>
+    [Theory]
+    [InlineData(false, "ja-JP", "ja")]
+    [InlineData(true, "ja-JP", "ja")]
+    [InlineData(false, "zh-CN", "zh-Hans")]
+    [InlineData(true, "zh-CN", "zh-Hans")]
+    public Task The_room_reads_in_the_persons_language_and_fits_the_screen(bool phone, string locale, string lang) =>
+        ChromiumBrowser.WithScreenshotsOnFailureAsync($"{nameof(The_room_reads_in_the_persons_language_and_fits_the_screen)}-{phone}-{lang}", async pages =>
+        {
+            var (bob, slug) = lang == "ja"
+                ? await ConversationAsync("デザインレビュー", JapaneseConversation)
+                : await ConversationAsync("设计评审", ChineseConversation);
+            using var _ = bob;
+            var page = await chromium.NewPageAsAsync(bob, new()
+            {
+                Locale = locale,
+                ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 },
+                HasTouch = phone,
+                IsMobile = phone,
+            }, pages);
+            await page.GotoAsync($"/rooms/{Uri.EscapeDataString(slug)}");
+            await new RoomPage(page).WaitUntilLiveAsync();
+
+            Assert.Equal(lang, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
+            Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > innerWidth"), "the page scrolls sideways");
+            // Every visible button, badge and the header's controls show all their text (the room title may ellipsize by design).
+            var cut = await page.EvaluateAsync<string[]>("""
+                () => [...document.querySelectorAll('button, .btn, .badge, summary, #connection-status, .site-header a')]
+                    .filter(el => el.checkVisibility() && el.getBoundingClientRect().width > 0)
+                    .filter(el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > innerWidth + 1)
+                    .map(el => (el.id || el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
+                """);
+            Assert.True(cut.Length == 0, "cut or off screen: " + string.Join("; ", cut));
+            await Expect(page.Locator("#messages .mention")).ToHaveCountAsync(1);
+
+            var directory = Path.Combine(AppContext.BaseDirectory, "screenshots", "docs");
+            Directory.CreateDirectory(directory);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, $"room-{(phone ? "phone" : "desktop")}-{lang}.png") });
+        });
+
+    /// <summary>
+    /// Two people in a new room named <paramref name="roomName"/> who exchanged <paramref name="lines"/> (alternating
+    /// from the first; <c>{bob}</c> is the second person's display name); returns the second person and the room.
+    /// </summary>
+    private async Task<(SiteClient Bob, string Slug)> ConversationAsync(string roomName, string[] lines)
+    {
+        var site = servers.DirectAddress;
+        using var alice = new SiteClient(site);
+        var bob = new SiteClient(site);
+        var slug = await alice.SignUpBothWithRoomAsync(bob, roomName);
+        await alice.SetDisplayNameAsync($"Aiko {Guid.NewGuid().ToString("N")[..4]}");
+        var bobName = $"Bo {Guid.NewGuid().ToString("N")[..4]}";
+        await bob.SetDisplayNameAsync(bobName);
+        using var aliceSocket = await alice.ConnectAsync(slug);
+        using var bobSocket = await bob.ConnectAsync(slug);
+        var senders = new[] { aliceSocket, aliceSocket, bobSocket, aliceSocket, bobSocket };
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var clientId = Guid.NewGuid().ToString("N");
+            await senders[i % senders.Length].SendMessageAsync(lines[i].Replace("{bob}", bobName, StringComparison.Ordinal), clientId);
+            while (!(await senders[i % senders.Length].ReceiveTextAsync()).Contains($"data-client-id=\"{clientId}\"", StringComparison.Ordinal)) { }
+        }
+        return (bob, slug);
+    }
 }
