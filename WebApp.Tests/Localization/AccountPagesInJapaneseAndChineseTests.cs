@@ -136,6 +136,22 @@ public sealed partial class AccountPagesInJapaneseAndChineseTests(ChatServer ser
     }
 
     [Theory]
+    [InlineData("ja", "パスワードが正しくありません。")]
+    [InlineData("zh-Hans", "密码不正确。")]
+    [InlineData("en", "Incorrect password.")]
+    public async Task Closing_the_account_with_a_wrong_password_is_refused_in_the_readers_language(string culture, string refusal)
+    {
+        using var person = new SiteClient(server.BaseAddress) { AcceptLanguage = culture };
+        var email = await person.RegisterAsync();
+
+        var response = await person.PostFormAsync("/Identity/Account/Manage/DeletePersonalData", new() { ["Input.Password"] = "Not-the-Pa$$w0rd" });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"<li>{refusal}</li>", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        Assert.True(await server.QueryAsync(db => Task.FromResult(db.Users.Any(u => u.Email == email))), "the account is still there");
+    }
+
+    [Theory]
     [InlineData("ja", "メールアドレスを入力してください。", "パスワードは 6 文字以上 100 文字以下にしてください。", "パスワードと確認用パスワードが一致しません。")]
     [InlineData("zh-Hans", "请输入电子邮件。", "密码的长度必须在 6 到 100 个字符之间。", "密码和确认密码不一致。")]
     public async Task Client_side_validation_messages_are_in_the_browsers_language(string culture, string required, string length, string compare)
