@@ -24,15 +24,7 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
         {
             var (bob, slug) = await ConversationAsync("Design review 設計レビュー", EnglishConversation);
             using var _ = bob;
-            var page = await chromium.NewPageAsAsync(bob, new()
-            {
-                ColorScheme = scheme,
-                ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 },
-                HasTouch = phone,
-                IsMobile = phone,
-            }, pages);
-            await page.GotoAsync($"/rooms/{Uri.EscapeDataString(slug)}");
-            await new RoomPage(page).WaitUntilLiveAsync();
+            var page = await OpenRoomAsync(bob, slug, phone, new() { ColorScheme = scheme }, pages);
 
             var background = await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
             var dark = await page.EvaluateAsync<bool>("() => matchMedia('(prefers-color-scheme: dark)').matches");
@@ -42,9 +34,7 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
             Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > innerWidth"), "the page scrolls sideways");
             await Expect(page.Locator("#messages .mention")).ToHaveCountAsync(1);
 
-            var directory = Path.Combine(AppContext.BaseDirectory, "screenshots", "docs");
-            Directory.CreateDirectory(directory);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, $"room-{(phone ? "phone" : "desktop")}-{scheme.ToString().ToLowerInvariant()}.png") });
+            await SaveAsync(page, $"room-{(phone ? "phone" : "desktop")}-{scheme.ToString().ToLowerInvariant()}.png");
         });
 
     private static readonly string[] EnglishConversation =
@@ -91,15 +81,7 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
                 ? await ConversationAsync("デザインレビュー", JapaneseConversation)
                 : await ConversationAsync("设计评审", ChineseConversation);
             using var _ = bob;
-            var page = await chromium.NewPageAsAsync(bob, new()
-            {
-                Locale = locale,
-                ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 },
-                HasTouch = phone,
-                IsMobile = phone,
-            }, pages);
-            await page.GotoAsync($"/rooms/{Uri.EscapeDataString(slug)}");
-            await new RoomPage(page).WaitUntilLiveAsync();
+            var page = await OpenRoomAsync(bob, slug, phone, new() { Locale = locale }, pages);
 
             Assert.Equal(lang, await page.EvaluateAsync<string>("() => document.documentElement.lang"));
             Assert.False(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > innerWidth"), "the page scrolls sideways");
@@ -113,10 +95,28 @@ public sealed class RoomLooksTests(PublishedSiteServers servers, ChromiumBrowser
             Assert.True(cut.Length == 0, "cut or off screen: " + string.Join("; ", cut));
             await Expect(page.Locator("#messages .mention")).ToHaveCountAsync(1);
 
-            var directory = Path.Combine(AppContext.BaseDirectory, "screenshots", "docs");
-            Directory.CreateDirectory(directory);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(directory, $"room-{(phone ? "phone" : "desktop")}-{lang}.png") });
+            await SaveAsync(page, $"room-{(phone ? "phone" : "desktop")}-{lang}.png");
         });
+
+    /// <summary>The room page as <paramref name="person"/> sees it, live, at a phone's or a desktop's size.</summary>
+    private async Task<IPage> OpenRoomAsync(SiteClient person, string slug, bool phone, BrowserNewContextOptions options, List<IPage> pages)
+    {
+        options.ViewportSize = phone ? new() { Width = 390, Height = 844 } : new() { Width = 1280, Height = 800 };
+        options.HasTouch = phone;
+        options.IsMobile = phone;
+        var page = await chromium.NewPageAsAsync(person, options, pages);
+        await page.GotoAsync($"/rooms/{Uri.EscapeDataString(slug)}");
+        await new RoomPage(page).WaitUntilLiveAsync();
+        return page;
+    }
+
+    /// <summary>Saves the page as <c>screenshots/docs/{fileName}</c> beside the test assembly.</summary>
+    private static async Task SaveAsync(IPage page, string fileName)
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "screenshots", "docs");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(directory, fileName) });
+    }
 
     /// <summary>
     /// Two people in a new room named <paramref name="roomName"/> who exchanged <paramref name="lines"/> (alternating
