@@ -52,23 +52,28 @@ public sealed class AppUserManager(
     {
         var email = UserText.Clean(user.Email, UserTextShape.Line);
         string? problem = null;
+        // The log reads in English whatever the person's language.
+        string? reason = null;
         if (email.Problem is UserTextProblem.ControlCharacter or UserTextProblem.LoneSurrogate)
         {
             problem = text.Reason(email);
+            reason = email.Reason;
         }
         else if (user.Email is { } address && !UserText.IsVisible(address.Split('@')[0]))
         {
-            problem = text["The part of the email before @ is your first display name, and it would show nothing."];
+            var refusal = text["The part of the email before @ is your first display name, and it would show nothing."];
+            (problem, reason) = (refusal.Value, refusal.Name);
         }
         else if (user.Email is { } spoofable && HasInvisibleCharacter(spoofable))
         {
             // Any script is welcome, but an address must not hold what cannot be seen: two addresses that look
             // the same would then be two accounts (or one, after the lookup key drops the invisible part).
-            problem = text["An email address cannot contain invisible characters (zero-width or format characters, fillers, or a combining mark with nothing to combine with)."];
+            var refusal = text["An email address cannot contain invisible characters (zero-width or format characters, fillers, or a combining mark with nothing to combine with)."];
+            (problem, reason) = (refusal.Value, refusal.Name);
         }
         if (problem is not null)
         {
-            Logger.LogInformation("Registration refused: {Reason}", problem);
+            Logger.LogInformation("Registration refused: {Reason}", reason);
             return IdentityResult.Failed(new IdentityError { Code = "InvalidEmail", Description = problem });
         }
         user.CreatedAt ??= clock.GetUtcNow().UtcDateTime;

@@ -198,8 +198,9 @@ public sealed class RoomModel(
         }
         if (problem is not null)
         {
-            logger.LogInformation("Invite to room {Room} refused: {Reason}", Room.Slug, problem);
-            ModelState.AddModelError("Invite.NameOrEmail", problem);
+            // The log reads in English whatever the inviter's language (the key, placeholders unfilled: no names logged).
+            logger.LogInformation("Invite to room {Room} refused: {Reason}", Room.Slug, problem.Name);
+            ModelState.AddModelError("Invite.NameOrEmail", problem.Value);
         }
         return await MembersPanelAsync();
     }
@@ -269,7 +270,7 @@ public sealed class RoomModel(
     /// An email, or else a display name (set, or derived from the email) that names one person; both compared by
     /// <see cref="UserText.Key"/>, so case, composed or decomposed accents and full-width forms do not matter.
     /// </summary>
-    private async Task<(AppUser? Person, string? Problem)> FindPersonAsync(UserManager<AppUser> users, string? wanted)
+    private async Task<(AppUser? Person, LocalizedString? Problem)> FindPersonAsync(UserManager<AppUser> users, string? wanted)
     {
         var cleaned = UserText.Clean(wanted, UserTextShape.Line);
         if (cleaned.Problem == UserTextProblem.Blank) return (null, t["Enter a display name or an email."]);
@@ -284,7 +285,7 @@ public sealed class RoomModel(
             return byEmail is null ? (null, t["Nobody has the email {0}.", UserText.Isolate(nameOrEmail)]) : (byEmail, null);
         }
 
-        var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).Take(2).ToListAsync();
+        var matches = await db.Users.Where(u => u.NormalizedDisplayName == key).OrderBy(u => u.Id).Take(2).ToListAsync();
         return matches.Count switch
         {
             0 => (null, t["Nobody is called {0}.", UserText.Isolate(nameOrEmail)]),
