@@ -287,23 +287,29 @@ public sealed class AccessibilityTests(ChatServer server, ChromiumBrowser chromi
                 {
                     await new RoomPage(person).WaitUntilLiveAsync();
                 }
-                var stops = await TabThroughAsync(person);
-                if (stops.Count == 0 || !stops[0].Element.StartsWith("a#skip-link", StringComparison.Ordinal))
-                {
-                    problems.Add($"{path}: the first Tab reached {(stops.Count == 0 ? "nothing" : stops[0].Element)}, not the skip link");
-                }
-                problems.AddRange(stops.Where(stop => !stop.Ring).Select(stop => $"{path}: {stop.Element} has no visible focus ring"));
-
-                // The skip link shows when focused and takes focus to the page's main content.
-                await TabThroughAsync(person, limit: 1);
+                // The skip link shows when focused and takes focus to the page's main content. This runs on the
+                // freshly loaded page: after a whole round of Tab the focus may have left the document for the
+                // browser's own controls, and a page without focus never matches :focus (the link stays hidden).
+                var first = await TabThroughAsync(person, limit: 1);
                 var skip = person.Locator("#skip-link");
-                if (await skip.CountAsync() == 1)
+                if (first.Count == 1 && first[0].Element.StartsWith("a#skip-link", StringComparison.Ordinal))
                 {
                     await Expect(skip).ToHaveTextAsync("Skip to content");
                     await Expect(skip).ToBeInViewportAsync();
                     await person.Keyboard.PressAsync("Enter");
                     await Expect(person.Locator("main#main")).ToBeFocusedAsync();
                 }
+                else if (await skip.CountAsync() == 1)
+                {
+                    problems.Add($"{path}: the first Tab after loading reached {(first.Count == 0 ? "nothing" : first[0].Element)}, not the skip link");
+                }
+
+                var stops = await TabThroughAsync(person);
+                if (stops.Count == 0 || !stops[0].Element.StartsWith("a#skip-link", StringComparison.Ordinal))
+                {
+                    problems.Add($"{path}: the first Tab reached {(stops.Count == 0 ? "nothing" : stops[0].Element)}, not the skip link");
+                }
+                problems.AddRange(stops.Where(stop => !stop.Ring).Select(stop => $"{path}: {stop.Element} has no visible focus ring"));
             }
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         });
