@@ -52,6 +52,36 @@ public sealed partial class LanguageChoiceTests(ChatServer server)
         Assert.Equal(expected, Assert.Single(response.Content.Headers.ContentLanguage));
     }
 
+    /// <summary>
+    /// The room page's script texts (the <c>#chat-text</c> data block chat.js reads) are made once per language and
+    /// kept: readers of each language, one after another on the same server, each get their own.
+    /// </summary>
+    [Fact]
+    public async Task The_room_pages_script_texts_are_in_each_readers_language_one_after_another()
+    {
+        using var owner = server.NewVisitor();
+        await owner.RegisterAsync();
+        var slug = await owner.CreateRoomAsync("Script texts " + Guid.NewGuid().ToString("N")[..6]);
+        foreach (var (acceptLanguage, live, offline) in new[]
+                 {
+                     ("en", "Live", "Offline"), ("ja", "接続済み", null), ("zh-CN", "已连接", null), ("en", "Live", "Offline"),
+                 })
+        {
+            using var reader = new SiteClient(server.BaseAddress) { AcceptLanguage = acceptLanguage };
+            await reader.RegisterAsync();
+            var html = await reader.Http.GetStringAsync($"/rooms/{slug}");
+            var json = ChatTextBlock().Match(html);
+            Assert.True(json.Success, "no #chat-text data block on the room page");
+            using var texts = System.Text.Json.JsonDocument.Parse(json.Groups[1].Value);
+            Assert.Equal(live, texts.RootElement.GetProperty("live").GetString());
+            if (offline is not null) Assert.Equal(offline, texts.RootElement.GetProperty("offline").GetString());
+            else Assert.NotEqual("Offline", texts.RootElement.GetProperty("offline").GetString());
+        }
+    }
+
+    [GeneratedRegex("""<script type="application/json" id="chat-text">(.*?)</script>""", RegexOptions.Singleline)]
+    private static partial Regex ChatTextBlock();
+
     [Theory]
     [InlineData("ja", "zh-CN", "ja")]
     [InlineData("zh-Hans", "ja", "zh-Hans")]

@@ -307,9 +307,14 @@ public sealed class RoomModel(
     /// <summary>
     /// Every text chat.js shows, by the name chat.js looks it up with, in the reader's language: the JSON object of the
     /// room page's <c>#chat-text</c> data block. Placeholders (<c>{0}</c>, <c>{1}</c>) are filled in by the script.
+    /// Made once per UI culture (the texts are compiled in) and kept: every room page view writes it.
     /// </summary>
-    public static string ScriptTexts(IStringLocalizer<RoomsText> t) => System.Text.Json.JsonSerializer.Serialize(
-        ScriptTextKeys.ToDictionary(entry => entry.Key, entry => t[entry.Value].Value));
+    public static string ScriptTexts(IStringLocalizer<RoomsText> t) =>
+        ScriptTextsByCulture.GetOrAdd(CultureInfo.CurrentUICulture.Name, static (_, t) => System.Text.Json.JsonSerializer.Serialize(
+            ScriptTextKeys.ToDictionary(entry => entry.Key, entry => t[entry.Value].Value)), t);
+
+    /// <summary><see cref="ScriptTexts"/> by UI culture name; the site speaks three (SiteCultures), so it stays small.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ScriptTextsByCulture = new();
 
     /// <summary>chat.js's name for each text, and its key in <see cref="RoomsText"/>.</summary>
     public static readonly IReadOnlyDictionary<string, string> ScriptTextKeys = new Dictionary<string, string>
