@@ -66,13 +66,23 @@ public sealed record BenchOptions
     /// </summary>
     public bool Pin { get; init; }
 
+    /// <summary>The command line's shape, printed with every refusal and by <c>--help</c>.</summary>
+    public static string Usage =>
+        $"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
+        "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] " +
+        "[--heap-types N] [--against bare] [--sizes N,N,...] [--pin on|off] [--json PATH]";
+
+    /// <summary>True for <c>--help</c>, <c>-h</c> or <c>help</c> anywhere on the command line.</summary>
+    public static bool AsksForHelp(string[] args) => args.Any(arg => arg is "--help" or "-h" or "help");
+
+    /// <summary>Reads a command line: the scenario first, then <c>--option value</c> pairs.</summary>
+    /// <exception cref="ArgumentException">Anything missing, unknown or out of range; the message says what and gives <see cref="Usage"/> where the scenario is the problem.</exception>
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || !Scenarios.Contains(args[0]))
+        if (args.Length == 0) throw new ArgumentException($"name a scenario\n{Usage}");
+        if (!Scenarios.Contains(args[0]))
         {
-            throw new ArgumentException($"usage: <{string.Join("|", Scenarios)}> [--clients N] [--senders N] [--messages N] " +
-                "[--rate N] [--seconds N] [--users N] [--concurrency N] [--instances N] [--database sqlite|postgres] [--processes N] [--path /PATH] " +
-                "[--heap-types N] [--against bare] [--sizes N,N,...] [--pin on|off] [--json PATH]");
+            throw new ArgumentException($"unknown scenario '{args[0]}': one of {string.Join(", ", Scenarios)}\n{Usage}");
         }
         var options = new BenchOptions { Scenario = args[0], Pin = true };
         for (var i = 1; i < args.Length; i += 2)
@@ -84,8 +94,8 @@ public sealed record BenchOptions
                 "--clients" => options with { Clients = Positive(args[i], value) },
                 "--senders" => options with { Senders = Positive(args[i], value) },
                 "--messages" => options with { Messages = Positive(args[i], value) },
-                "--rate" => options with { Rate = double.Parse(value, CultureInfo.InvariantCulture) },
-                "--seconds" => options with { Seconds = double.Parse(value, CultureInfo.InvariantCulture) },
+                "--rate" => options with { Rate = Number(args[i], value, allowZero: true) },
+                "--seconds" => options with { Seconds = Number(args[i], value, allowZero: false) },
                 "--users" => options with { Users = Positive(args[i], value) },
                 "--concurrency" => options with { Concurrency = Positive(args[i], value) },
                 "--instances" => options with { Instances = Positive(args[i], value) },
@@ -109,6 +119,12 @@ public sealed record BenchOptions
 
     /// <summary>These options for a room of <paramref name="size"/> members (senders capped at the room's size).</summary>
     public BenchOptions ForSize(int size) => this with { Clients = size, Senders = Math.Min(Senders, size) };
+
+    /// <summary>A finite decimal number (invariant culture, "2.5"), above zero or, with <paramref name="allowZero"/>, zero too.</summary>
+    private static double Number(string name, string value, bool allowZero) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) && (number > 0 || (allowZero && number == 0))
+            ? number
+            : throw new ArgumentException($"{name} must be a number {(allowZero ? "of 0 or more" : "above 0")}, such as 2.5");
 
     private static int Positive(string name, string value) =>
         int.TryParse(value, out var number) && number > 0 ? number : throw new ArgumentException($"{name} must be a positive whole number");

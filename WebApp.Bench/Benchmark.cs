@@ -74,7 +74,9 @@ public static class Benchmark
     private static async Task AgainstBareAsync(List<BenchResult> siteRuns, CorePinning? pinning, TextWriter log)
     {
         var overhead = siteRuns[0].Has(FrameOverheadMetric) ? (int)siteRuns[0][FrameOverheadMetric] : 0;
-        log.WriteLine($"starting the bare peer (frames {overhead} bytes longer than their text, as the site's)");
+        log.WriteLine(siteRuns[0].Options.Scenario == "connect"
+            ? "starting the bare peer"
+            : $"starting the bare peer (frames {overhead} bytes longer than their text, as the site's)");
         await using var bare = await BareServerProcess.StartAsync(overhead, pinning?.ServerCores);
         foreach (var site in siteRuns)
         {
@@ -108,7 +110,9 @@ public static class Benchmark
     private static async Task<List<ClientWebSocket>> OpenSocketsAsync(
         IBenchServer server, string slug, int count, int concurrency, BenchResult? result, TextWriter log)
     {
-        log.WriteLine($"{server.Name}: minting {count} tokens and opening {count} sockets");
+        log.WriteLine(server.MintsTokens
+            ? $"{server.Name}: minting {count} tokens and opening {count} sockets"
+            : $"{server.Name}: opening {count} sockets (no tokens to mint)");
         var tokens = new string[count];
         var mintLatency = new Latencies();
         var mintStart = Stopwatch.GetTimestamp();
@@ -179,7 +183,10 @@ public static class Benchmark
                 foreach (var i in share) sockets.Add((server.AddressFor(i), await server.MintTokenAsync(i, slug)));
                 children.Add(ReceiverProcess.Start(sockets, slug, options, pinning?.GeneratorCores));
             }
-            if (children.Count > 0) log.WriteLine($"{children.Count} receiver processes hold {elsewhere.Sum(g => g.Count())} of the members");
+            if (children.Count > 0)
+            {
+                log.WriteLine($"{children.Count} receiver {(children.Count == 1 ? "process holds" : "processes hold")} {elsewhere.Sum(g => g.Count())} of the members; this one holds the rest and the senders");
+            }
             await Task.WhenAll(children.Select(c => c.Ready));
             await FanoutWithReceiversAsync(server, slug, options.Clients - elsewhere.Sum(g => g.Count()), children, options, result, log);
         }

@@ -8,6 +8,13 @@ public static class BenchProgram
         if (args.FirstOrDefault() == ReceiverProcess.Mode) return await ReceiverProcess.RunAsync(args);
         if (args.FirstOrDefault() == BareServer.Mode) return await BareServer.RunAsync(args);
 
+        if (BenchOptions.AsksForHelp(args))
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            Console.WriteLine("scenarios and options: docs/performance.md");
+            return 0;
+        }
+
         BenchOptions options;
         try
         {

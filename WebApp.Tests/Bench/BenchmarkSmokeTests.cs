@@ -168,4 +168,35 @@ public sealed class BenchmarkSmokeTests
         Assert.False(BenchOptions.Parse(["fanout", "--pin", "off"]).Pin);
         Assert.False(new BenchOptions().Pin);
     }
+
+    /// <summary>What a new user mistypes gets a message naming the mistake (the program prints it and exits 2), never a crash.</summary>
+    [Theory]
+    [InlineData(new[] { "fanot" }, "unknown scenario 'fanot'")]
+    [InlineData(new[] { "--clients", "10" }, "unknown scenario '--clients'")]
+    [InlineData(new string[0], "name a scenario")]
+    [InlineData(new[] { "fanout", "--clients", "abc" }, "--clients must be a positive whole number")]
+    [InlineData(new[] { "fanout", "--clients", "-5" }, "--clients must be a positive whole number")]
+    [InlineData(new[] { "fanout", "--rate", "abc" }, "--rate must be a number of 0 or more")]
+    [InlineData(new[] { "fanout", "--rate", "-1" }, "--rate must be a number of 0 or more")]
+    [InlineData(new[] { "fanout", "--rate", "NaN" }, "--rate must be a number of 0 or more")]
+    [InlineData(new[] { "page", "--seconds", "0" }, "--seconds must be a number above 0")]
+    [InlineData(new[] { "page", "--seconds", "1e999" }, "--seconds must be a number above 0")]
+    [InlineData(new[] { "page", "--seconds" }, "--seconds needs a value")]
+    [InlineData(new[] { "fanout", "--client", "10" }, "unknown option --client")]
+    public void A_mistyped_command_line_is_refused_with_what_is_wrong(string[] args, string message)
+    {
+        var refusal = Assert.Throws<ArgumentException>(() => BenchOptions.Parse(args));
+        Assert.StartsWith(message, refusal.Message);
+    }
+
+    [Fact]
+    public void Rates_and_seconds_take_decimals_and_help_is_asked_for_anywhere()
+    {
+        Assert.Equal(2.5, BenchOptions.Parse(["fanout", "--rate", "2.5"]).Rate);
+        Assert.Equal(0, BenchOptions.Parse(["fanout", "--rate", "0"]).Rate);
+        Assert.Equal(0.5, BenchOptions.Parse(["page", "--seconds", "0.5"]).Seconds);
+        Assert.True(BenchOptions.AsksForHelp(["--help"]));
+        Assert.True(BenchOptions.AsksForHelp(["fanout", "-h"]));
+        Assert.False(BenchOptions.AsksForHelp(["fanout", "--clients", "10"]));
+    }
 }
