@@ -66,6 +66,26 @@ public static class PublishedBuild
         }
     }
 
+    /// <summary>
+    /// Deletes <paramref name="folder"/> with its owner file last: a test host may be killed while its exit handlers
+    /// run, and a half-deleted folder that still names its (by then dead) owner is swept next time, not in 12 hours.
+    /// </summary>
+    private static void DeleteOwnerLast(string folder)
+    {
+        try
+        {
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+            {
+                if (entry.Name == OwnerFile) continue;
+                if (entry is DirectoryInfo directory) directory.Delete(recursive: true);
+                else entry.Delete();
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        TryDelete(folder);
+    }
+
     private static void TryDelete(string folder)
     {
         try { Directory.Delete(folder, recursive: true); }
@@ -85,7 +105,7 @@ public static class PublishedBuild
             var output = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
             await File.WriteAllTextAsync(Path.Combine(output, OwnerFile), Environment.ProcessId.ToString());
             // About 70 MB each: gone when this process ends; what a killed process leaves, the next publish sweeps.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(output);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteOwnerLast(output);
             var publish = new ProcessStartInfo("dotnet",
                 ["publish", Path.Combine(RepositoryRoot, "WebApp", "WebApp.csproj"), "-c", "Release", "-o", output, "--disable-build-servers", "-nologo", "-v", "q"]);
             await HostCommands.RunOrThrowAsync(publish);
